@@ -1,0 +1,181 @@
+"""Core benchmark: uniform JPEG vs blend vs adaptive JPEG at the size of a uniform JPEG.
+
+For each Kodak image the reference is Pillow's JPEG at --reference-quality (default 50, optimised
+Huffman tables); every other method is rate-controlled to the largest file not bigger than it
+(within 1 %). Two settings:
+
+  perfect  the map is the hand-drawn subject boxes, blurred by sigma 16 px (images with boxes only):
+           how well a codec turns a map into subject quality;
+  default  the embedded network's map, end to end (all images; subject/background on boxed ones).
+
+Reports whole-image PSNR (luma, VQMT convention), SSIM, MS-SSIM, and RGB PSNR inside and outside the
+boxes, as differences against the uniform JPEG; plus per-stage times with the model loaded once.
+
+    python benchmarks/bench_core.py --out bench-out/core            # everything (about 2 minutes)
+    python benchmarks/bench_core.py --images kodim04,kodim23 --settings default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.ndimage import gaussian_filter
+
+import roicodec
+from roicodec import metrics, qmap
+from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE, AdaptiveJpegSettings
+from roicodec.codecs.pillow_jpeg import decode, encode_uniform
+from roicodec.imageio import load_image, write_atomic
+from roicodec.pipeline import DEFAULT_BG_QUALITY, DEFAULT_PLAN, DEFAULT_ROI_QUALITY
+from roicodec.saliency import importance_map, load_backbone
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def box_mask(boxes, shape) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def perfect_map(mask: np.ndarray, sigma: float = 16.0) -> np.ndarray:
+    """The boxes as a map: mask blurred by ``sigma`` px, min-max normalised."""
+    blurred = gaussian_filter(mask.astype(np.float64), sigma)
+    return ((blurred - blurred.min()) / (blurred.max() - blurred.min())).astype(np.float32)
+
+
+def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
+    decoded = decode(data)
+    row = {
+        "bytes": len(data),
+        "bpp": len(data) * 8 / (rgb.shape[0] * rgb.shape[1]),
+        "psnr": metrics.psnr(rgb, decoded),
+        "ssim": metrics.ssim(rgb, decoded),
+        "ms_ssim": metrics.ms_ssim(rgb, decoded),
+        "psnr_rgb": metrics.psnr_rgb(rgb, decoded),
+    }
+    if mask is not None:
+        row["subject_psnr"] = metrics.roi_psnr(rgb, decoded, mask)
+        row["background_psnr"] = metrics.background_psnr(rgb, decoded, mask)
+    return row
+
+
+def run(args) -> list[dict]:
+    torch.set_num_threads(1)
+    boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
+    boxes.pop("_about", None)
+    names = args.images.split(",") if args.images else sorted(p.stem for p in (DATA / "kodak").glob("kodim*.png"))
+    load_backbone()  # once, outside the timings
+    settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale)
+    rows = []
+    out_dir = Path(tempfile.mkdtemp(prefix="roicodec-bench-"))
+    for name in names:
+        path = DATA / "kodak" / f"{name}.png"
+        t0 = time.perf_counter()
+        loaded = load_image(path)
+        t_load = time.perf_counter() - t0
+        rgb = loaded.pixels
+        mask = box_mask(boxes[f"{name}.png"], rgb.shape[:2]) if f"{name}.png" in boxes else None
+        reference = encode_uniform(rgb, args.reference_quality)
+        target = len(reference)
+
+        # The cost a compress is compared with: one forward pass + one uniform Pillow encode.
+        t0 = time.perf_counter()
+        default = importance_map(rgb)
+        t_map = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        encode_uniform(rgb, args.reference_quality)
+        t_uniform = time.perf_counter() - t0
+
+        maps = {}
+        if "perfect" in args.settings and mask is not None:
+            maps["perfect"] = perfect_map(mask)
+        if "default" in args.settings:
+            maps["default"] = default
+        base = {"image": name, "target_bytes": target}
+        rows.append({**base, "setting": "reference", "method": "uniform", "quality": args.reference_quality,
+                     **figures(rgb, reference, mask)})
+        for setting, importance in maps.items():
+            for method in args.methods.split(","):
+                t0 = time.perf_counter()
+                result = roicodec.compress(
+                    loaded, method=method, target_size=target, importance=importance, plan=args.plan,
+                    roi_quality=args.roi_quality, bg_quality=args.bg_quality, settings=settings,
+                )
+                write_atomic(out_dir / f"{name}-{setting}-{method}.jpg", result.data)
+                t_total = time.perf_counter() - t0
+                timings = dict(result.timings)
+                timings["write"] = t_total - timings["total"]
+                timings["load"] = t_load
+                if setting == "default" and method != "uniform":
+                    timings["map"] = t_map  # the map was computed once above, outside compress()
+                timings["end_to_end"] = sum(timings.get(k, 0.0) for k in ("load", "map", "plan", "encode", "write"))
+                timings["baseline_forward_plus_encode"] = t_map + t_uniform
+                rows.append({**base, "setting": setting, "method": method, "quality": result.quality,
+                             "encodes": result.encodes, "timings": timings, **figures(rgb, result.data, mask)})
+        print(f"{name}: done", file=sys.stderr, flush=True)
+    return rows
+
+
+def summarise(rows: list[dict]) -> str:
+    """Markdown: mean differences against the reference per (setting, method), and stage times."""
+    reference = {r["image"]: r for r in rows if r["setting"] == "reference"}
+    lines = [
+        "| setting | method | images | bytes / target | Δ PSNR-Y | Δ SSIM | Δ MS-SSIM | Δ subject PSNR | Δ background PSNR | encodes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    groups = sorted({(r["setting"], r["method"]) for r in rows if r["setting"] != "reference"})
+    for setting, method in groups:
+        group = [r for r in rows if (r["setting"], r["method"]) == (setting, method)]
+        d = lambda key: np.mean([r[key] - reference[r["image"]][key] for r in group if key in r]) if any(key in r for r in group) else float("nan")
+        ratio = np.mean([r["bytes"] / r["target_bytes"] for r in group])
+        lines.append(
+            f"| {setting} | {method} | {len(group)} | {ratio:.4f} | {d('psnr'):+.2f} | {d('ssim'):+.4f} | {d('ms_ssim'):+.4f} "
+            f"| {d('subject_psnr'):+.2f} ({sum('subject_psnr' in r for r in group)}) | {d('background_psnr'):+.2f} | {np.mean([r['encodes'] for r in group]):.1f} |"
+        )
+    timed = [r for r in rows if r.get("timings") and r["setting"] == "default" and r["method"] == "adaptive"]
+    if timed:
+        keys = ["load", "map", "plan", "encode", "write", "end_to_end", "baseline_forward_plus_encode"]
+        lines += ["", "Stage times, default map, adaptive, target size (median over images, seconds):", "",
+                  "| " + " | ".join(keys) + " | ratio |", "|" + " --- |" * (len(keys) + 1)]
+        med = {k: float(np.median([r["timings"][k] for r in timed])) for k in keys}
+        ratio = float(np.median([r["timings"]["end_to_end"] / r["timings"]["baseline_forward_plus_encode"] for r in timed]))
+        lines.append("| " + " | ".join(f"{med[k]:.3f}" for k in keys) + f" | {ratio:.1f}x |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", default="", help="comma-separated stems, e.g. kodim04,kodim23 (default: all 24)")
+    parser.add_argument("--settings", default="perfect,default")
+    parser.add_argument("--methods", default="uniform,blend,adaptive")
+    parser.add_argument("--reference-quality", type=int, default=50)
+    parser.add_argument("--plan", default=DEFAULT_PLAN)
+    parser.add_argument("--roi-quality", type=float, default=DEFAULT_ROI_QUALITY)
+    parser.add_argument("--bg-quality", type=float, default=DEFAULT_BG_QUALITY)
+    parser.add_argument("--lambda-scale", type=float, default=DEFAULT_LAMBDA_SCALE)
+    parser.add_argument("--out", type=Path, default=None, help="folder for results.json and summary.md")
+    args = parser.parse_args()
+    if not (DATA / "kodak").is_dir():
+        sys.exit(f"shared data not found at {DATA}; set ROICODEC_SHARED_DATA")
+    rows = run(args)
+    summary = summarise(rows)
+    print(summary)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=1))
+        (args.out / "summary.md").write_text(summary + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Adaptive JPEG: one standard baseline JPEG whose 8x8 blocks carry different effective quality.
+
+Baseline JPEG has one quantisation table per component, so per-block quality cannot come from the
+tables. The file is written with the table of the finest quality the plan asks for, and each block is
+then quantised by rate-distortion optimised thresholding (Ramchandran & Vetterli, "Rate-distortion
+optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994) with a Lagrange
+multiplier that follows the plan: lambda = c * step(Q_block)^2. A cold block keeps only the few
+coefficients worth their bits, at the fine precision, instead of every coefficient inflated to a
+coarse multiple of the fine step (plain requantisation, which DESIGN.md measured as costly).
+
+No maintained library does rate-distortion thresholding with a spatially varying multiplier on top of
+a standard encoder (mozjpeg's trellis takes one global lambda), hence the hand-written numpy below;
+libjpeg (through jpeglib) still writes the file with optimised Huffman tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+import jpeglib
+import numpy as np
+
+from ..errors import OptionError
+from .jpeg_dct import JpegPlanes, analyse
+from .jpeg_tables import CHROMA_BASE, LUMA_BASE, ZIGZAG, quality_scale, scaled_table
+
+# Rate model for one non-zero AC coefficient: its magnitude bits plus a Huffman symbol whose length
+# grows with the zero run before it and with the magnitude category (fitted by eye to the Annex K
+# tables; only relative costs matter for the decisions).
+SYMBOL_BITS_BASE = 1.5
+SYMBOL_BITS_PER_RUN = 0.8
+SYMBOL_BITS_PER_SIZE = 1.0
+ZRL_BITS = 11.0  # one ZRL symbol per 16 zeros in a run
+
+#: Lagrange multiplier per squared step of the block's target table: lambda = c * step^2.
+DEFAULT_LAMBDA_SCALE = 0.12
+
+
+@dataclass(frozen=True)
+class AdaptiveJpegSettings:
+    """Knobs of the adaptive encoder; the defaults are the measured best (see BENCHMARKS.md)."""
+
+    lambda_scale: float = DEFAULT_LAMBDA_SCALE
+    chroma_distortion_weight: float = 4.0  # one 4:2:0 chroma sample covers four pixels
+    progressive: bool = False
+
+
+def _bit_length(values: np.ndarray) -> np.ndarray:
+    """JPEG magnitude category: number of bits of |v| (0 for 0)."""
+    _, exponent = np.frexp(np.abs(values))
+    return exponent.astype(np.float32)
+
+
+def _symbol_bits(run: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Estimated bits of one non-zero AC coefficient: Huffman symbol (with ZRLs) plus magnitude bits."""
+    zrl = np.floor_divide(run, 16)
+    return (
+        SYMBOL_BITS_BASE
+        + SYMBOL_BITS_PER_RUN * (run - 16 * zrl)
+        + (SYMBOL_BITS_PER_SIZE + 1.0) * size
+        + ZRL_BITS * zrl
+    )
+
+
+class _ComponentQuantiser:
+    """Everything about one component's blocks that does not depend on the Lagrange multiplier.
+
+    Only the non-zero AC coefficients at the fine step can be kept or dropped, so the work is done on
+    those alone, as flat arrays in block order (a few percent of all coefficients at usual qualities).
+    """
+
+    def __init__(self, coefficients: np.ndarray, fine_step: np.ndarray, distortion_weight: float):
+        zigzag = coefficients.reshape(-1, 64)[:, ZIGZAG]
+        self.shape = coefficients.shape
+        self.quantised = np.rint(zigzag / fine_step).astype(np.int16)
+        block, position = np.nonzero(self.quantised[:, 1:])  # row-major: sorted by block, then position
+        self.block, self.position = block, position
+        value = self.quantised[block, position + 1].astype(np.float32)
+        true_value = zigzag[block, position + 1].astype(np.float32)
+        step = fine_step[1:].astype(np.float32)[position]
+        self.distortion_saved = distortion_weight * (true_value**2 - (true_value - step * value) ** 2)
+        self.size = _bit_length(value)
+        self.bits_alone = _symbol_bits(np.zeros_like(self.size), self.size)
+
+    def threshold(self, lagrange: np.ndarray) -> np.ndarray:
+        """Rate-distortion optimised thresholding with a (N, 63) multiplier; natural-order int16 blocks.
+
+        Pass 1 drops each coefficient whose distortion saving is worth less than its bits; pass 2,
+        with the true zero runs, ends each block early (EOB) where the whole tail is not worth its bits.
+        """
+        lam = lagrange[self.block, self.position]
+        kept = np.flatnonzero(self.distortion_saved >= lam * self.bits_alone)
+        block, position = self.block[kept], self.position[kept]
+        # Zero run before each kept coefficient, counted from the previous kept one of its block.
+        first = np.ones(len(kept), dtype=bool)
+        first[1:] = block[1:] != block[:-1]
+        previous = np.empty_like(position)
+        previous[0:1] = -1
+        previous[1:] = position[:-1]
+        previous[first] = -1
+        bits = _symbol_bits((position - previous - 1).astype(np.float32), self.size[kept])
+        gain = lam[kept] * bits - self.distortion_saved[kept]  # what dropping each one alone gains
+        # Gain of dropping a coefficient and everything after it in its block (an earlier EOB).
+        starts = np.flatnonzero(first)
+        block_total = np.add.reduceat(gain, starts) if len(kept) else gain
+        group = np.cumsum(first) - 1
+        inclusive = np.cumsum(gain)
+        before_block = np.concatenate([[0.0], inclusive])[starts][group]
+        tail = block_total[group] - (inclusive - gain - before_block)
+        best = np.maximum.reduceat(tail, starts) if len(kept) else tail
+        is_cut = (tail >= best[group]) & (best[group] > 0)
+        index = np.arange(len(kept))
+        first_cut = np.minimum.reduceat(np.where(is_cut, index, len(kept)), starts) if len(kept) else index
+        survive = kept[index < first_cut[group]]
+
+        out = self.quantised.copy()
+        out[:, 1:] = 0
+        out[self.block[survive], self.position[survive] + 1] = self.quantised[
+            self.block[survive], self.position[survive] + 1
+        ]
+        natural = np.empty_like(out)
+        natural[:, ZIGZAG] = out
+        return natural.reshape(self.shape)
+
+
+def _fit_grid(values: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Pad (edge) or crop a per-block array to the coefficient grid's shape."""
+    values = values[:rows, :cols]
+    return np.pad(values, ((0, rows - values.shape[0]), (0, cols - values.shape[1])), mode="edge")
+
+
+def _chroma_quality(luma_quality: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Quality of each 4:2:0 chroma block: the mean over the 2x2 luma blocks it covers."""
+    padded = _fit_grid(luma_quality, rows * 2, cols * 2)
+    return padded.reshape(rows, 2, cols, 2).mean(axis=(1, 3))
+
+
+def fine_quality(block_quality: np.ndarray) -> int:
+    """The table written to the file: the finest quality any block asks for."""
+    return int(np.clip(np.ceil(float(np.max(block_quality)) - 1e-9), 1, 100))
+
+
+class AdaptiveJpegEncoder:
+    """Encodes one image many times with different plans (rate control), reusing what it can."""
+
+    def __init__(self, rgb: np.ndarray, settings: AdaptiveJpegSettings = AdaptiveJpegSettings(),
+                 planes: JpegPlanes | None = None):
+        self.settings = settings
+        self.planes = planes if planes is not None else analyse(rgb)
+        self._quantisers: dict[int, list[_ComponentQuantiser]] = {}
+
+    def _components(self, q_fine: int) -> list[_ComponentQuantiser]:
+        if q_fine not in self._quantisers:
+            weight = self.settings.chroma_distortion_weight
+            luma_step = scaled_table(LUMA_BASE, q_fine).astype(np.float64).reshape(64)[ZIGZAG]
+            chroma_step = scaled_table(CHROMA_BASE, q_fine).astype(np.float64).reshape(64)[ZIGZAG]
+            self._quantisers[q_fine] = [
+                _ComponentQuantiser(self.planes.y, luma_step, 1.0),
+                _ComponentQuantiser(self.planes.cb, chroma_step, weight),
+                _ComponentQuantiser(self.planes.cr, chroma_step, weight),
+            ]
+        return self._quantisers[q_fine]
+
+    def quantise(self, block_quality: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Quantised (Y, Cb, Cr) int16 coefficient arrays and the two tables for a per-block plan."""
+        block_quality = np.asarray(block_quality, dtype=np.float64)
+        q_fine = fine_quality(block_quality)
+        tables = np.stack([scaled_table(LUMA_BASE, q_fine), scaled_table(CHROMA_BASE, q_fine)])
+        rows, cols = self.planes.y.shape[:2]
+        qualities = (
+            _fit_grid(block_quality, rows, cols),
+            _chroma_quality(block_quality, *self.planes.cb.shape[:2]),
+        )
+        weight = self.settings.chroma_distortion_weight
+        out = []
+        for component, base, quality, distortion_weight in zip(
+            self._components(q_fine), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE),
+            (qualities[0], qualities[1], qualities[1]), (1.0, weight, weight),
+        ):
+            scale = (quality_scale(quality).reshape(-1, 1) / 100.0).astype(np.float32)
+            target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)
+            lagrange = np.float32(self.settings.lambda_scale * distortion_weight) * target_step**2
+            out.append(component.threshold(lagrange))
+        return out, tables
+
+    def encode(self, block_quality: np.ndarray) -> bytes:
+        (y, cb, cr), tables = self.quantise(block_quality)
+        return write_jpeg(y, cb, cr, tables, self.settings.progressive, self.planes.height, self.planes.width)
+
+
+def write_jpeg(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, tables: np.ndarray, progressive: bool,
+               height: int, width: int) -> bytes:
+    """Let libjpeg write the coefficients as a standard file with optimised Huffman tables."""
+    jpeg = jpeglib.from_dct(Y=y, Cb=cb, Cr=cr, qt=tables)
+    # from_dct guesses the size and the sampling from the array shapes, which is wrong for edge blocks.
+    jpeg.height, jpeg.width = height, width
+    jpeg.samp_factor = np.array([[2, 2], [1, 1], [1, 1]], dtype=np.int32)  # 4:2:0
+    handle, path = tempfile.mkstemp(suffix=".jpg", prefix="roicodec-")
+    os.close(handle)
+    try:
+        jpeg.write_dct(path, flags=["+OPTIMIZE_CODING"])
+        with open(path, "rb") as f:
+            data = f.read()
+    finally:
+        os.remove(path)
+    return make_progressive(data) if progressive else data
+
+
+def make_progressive(data: bytes) -> bytes:
+    """Lossless baseline -> progressive rewrite with libjpeg's own ``jpegtran``.
+
+    jpeglib writes coefficients only as baseline scans and Pillow cannot re-scan without re-encoding,
+    so the standard tool does it; the coefficients (and so the pixels) stay exactly the same.
+    """
+    tool = shutil.which("jpegtran")
+    if tool is None:
+        raise OptionError(
+            "a progressive adaptive JPEG needs the jpegtran tool (Debian/Ubuntu: apt-get install "
+            "libjpeg-turbo-progs); or leave out --progressive"
+        )
+    done = subprocess.run([tool, "-progressive", "-optimize", "-copy", "all"], input=data,
+                          capture_output=True, check=False)
+    if done.returncode != 0 or not done.stdout.startswith(b"\xff\xd8"):
+        raise OptionError(f"jpegtran failed: {done.stderr.decode(errors='replace').strip()[:200]}")
+    return done.stdout
+
+
+def encode_adaptive(
+    rgb: np.ndarray,
+    block_quality: np.ndarray,
+    settings: AdaptiveJpegSettings = AdaptiveJpegSettings(),
+    planes: JpegPlanes | None = None,
+) -> bytes:
+    """Encode ``rgb`` once with one quality per 8x8 luma block (fractional qualities allowed)."""
+    return AdaptiveJpegEncoder(rgb, settings, planes).encode(block_quality)

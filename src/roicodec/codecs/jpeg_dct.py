@@ -1,0 +1,75 @@
+"""JPEG's forward transform, done in numpy so the encoder can see the unquantised coefficients.
+
+libjpeg only hands out quantised coefficients; rate-distortion decisions need the true ones, so the
+colour conversion (JFIF), 4:2:0 down-sampling, MCU padding and 8x8 DCT are reproduced here.
+The orthonormal 2-D DCT-II equals JPEG's FDCT, so squared coefficient errors are squared pixel errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.fft import dctn, idctn
+
+
+@dataclass(frozen=True)
+class JpegPlanes:
+    """Unquantised DCT coefficients of one image, shaped as jpeglib expects: (rows, cols, 8, 8)."""
+
+    y: np.ndarray
+    cb: np.ndarray
+    cr: np.ndarray
+    height: int
+    width: int
+
+
+def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """JFIF full-range RGB -> YCbCr, float64, channels last."""
+    rgb = rgb.astype(np.float64)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = -0.168735892 * r - 0.331264108 * g + 0.5 * b + 128.0
+    cr = 0.5 * r - 0.418687589 * g - 0.081312411 * b + 128.0
+    return np.stack([y, cb, cr], axis=-1)
+
+
+def _pad_to(plane: np.ndarray, multiple: int) -> np.ndarray:
+    """Replicate the last row/column up to a multiple, as libjpeg pads partial MCUs."""
+    h, w = plane.shape
+    return np.pad(plane, ((0, -h % multiple), (0, -w % multiple)), mode="edge")
+
+
+def _blocks(plane: np.ndarray) -> np.ndarray:
+    h, w = plane.shape
+    return plane.reshape(h // 8, 8, w // 8, 8).swapaxes(1, 2)
+
+
+def _unblocks(blocks: np.ndarray) -> np.ndarray:
+    rows, cols = blocks.shape[:2]
+    return blocks.swapaxes(1, 2).reshape(rows * 8, cols * 8)
+
+
+def forward_dct(plane: np.ndarray) -> np.ndarray:
+    """Level-shifted 8x8 block DCT of a plane whose sides are multiples of 8."""
+    return dctn(_blocks(plane - 128.0), type=2, axes=(-2, -1), norm="ortho")
+
+
+def inverse_dct(coefficients: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`forward_dct` (float, not clipped)."""
+    return _unblocks(idctn(coefficients, type=2, axes=(-2, -1), norm="ortho")) + 128.0
+
+
+def analyse(rgb: np.ndarray) -> JpegPlanes:
+    """RGB uint8 (H, W, 3) -> unquantised Y/Cb/Cr coefficients with 4:2:0 chroma."""
+    height, width = rgb.shape[:2]
+    ycc = rgb_to_ycbcr(rgb)
+    y = _pad_to(ycc[..., 0], 16)
+    chroma = []
+    for channel in (1, 2):
+        full = _pad_to(ycc[..., channel], 16)
+        half = full.reshape(full.shape[0] // 2, 2, full.shape[1] // 2, 2).mean(axis=(1, 3))
+        chroma.append(forward_dct(_pad_to(half, 8)))
+    # libjpeg keeps ceil(size / 8) luma blocks per side; the MCU padding above only feeds the chroma.
+    luma = forward_dct(y)[: -(-height // 8), : -(-width // 8)]
+    return JpegPlanes(luma, chroma[0], chroma[1], height, width)

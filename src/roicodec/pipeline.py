@@ -1,0 +1,224 @@
+"""The whole job for one image: pixels -> importance map -> quality plan -> JPEG bytes.
+
+Each stage is a plain function of the previous one's output (see DESIGN.md's data flow); this module
+only wires them together, applies the options' rules, and times the stages.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import qmap
+from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings
+from .codecs.blend import BlendEncoder
+from .codecs.jpeg_markers import add_metadata
+from .codecs.pillow_jpeg import encode_uniform
+from .errors import OptionError
+from .imageio import LoadedImage, load_image, load_map
+from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
+from .saliency import DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, ImportanceMap, importance_map
+
+METHODS = ("adaptive", "blend", "uniform")
+DEFAULT_METHOD = "adaptive"
+DEFAULT_PLAN = "quantile"
+#: Mean quality when neither a quality nor a target is given (libjpeg's and Pillow's default).
+DEFAULT_QUALITY = 75.0
+#: The plan's span: the gap between the ROI and background qualities before rate control moves it.
+DEFAULT_ROI_QUALITY = 85.0
+DEFAULT_BG_QUALITY = 45.0
+FILLS = {"gray": (128, 128, 128), "black": (0, 0, 0), "white": (255, 255, 255)}
+
+
+@dataclass
+class CompressionResult:
+    """The encoded file and what it took to make it."""
+
+    data: bytes
+    method: str
+    width: int
+    height: int
+    plan: np.ndarray | None  # final per-block quality (None for uniform)
+    quality: float  # mean quality over the image (uniform: the one quality)
+    importance: ImportanceMap | None
+    target_bytes: int | None
+    encodes: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self.data)
+
+    @property
+    def bpp(self) -> float:
+        return len(self.data) * 8.0 / (self.width * self.height)
+
+
+def parse_fill(text: str, rgb: np.ndarray) -> tuple[int, int, int]:
+    """'gray', 'black', 'white', 'mean' (the image's mean colour) or '#rrggbb'."""
+    name = text.strip().lower()
+    if name in FILLS:
+        return FILLS[name]
+    if name == "mean":
+        return tuple(int(v) for v in np.rint(rgb.reshape(-1, 3).mean(axis=0)))
+    if name.startswith("#") and len(name) == 7:
+        try:
+            return tuple(int(name[i : i + 2], 16) for i in (1, 3, 5))
+        except ValueError:
+            pass
+    raise OptionError(f"unknown fill {text!r}; use gray, black, white, mean or #rrggbb")
+
+
+def _target_bytes(target_size, target_bpp, height: int, width: int) -> int | None:
+    if target_size is not None and target_bpp is not None:
+        raise OptionError("give either a target size or a target bpp, not both")
+    if target_size is not None:
+        return parse_size(target_size) if isinstance(target_size, str) else int(target_size)
+    if target_bpp is not None:
+        return bpp_to_bytes(float(target_bpp), height, width)
+    return None
+
+
+def _as_importance(importance, rgb: np.ndarray) -> ImportanceMap | None:
+    if importance is None or isinstance(importance, ImportanceMap):
+        return importance
+    values = load_map(importance, rgb.shape[:2])
+    return ImportanceMap(values=values, classes=(), method="user", backbone="")
+
+
+def compress(
+    image,
+    *,
+    method: str = DEFAULT_METHOD,
+    quality: float | None = None,
+    target_size: int | str | None = None,
+    target_bpp: float | None = None,
+    roi_quality: float | None = None,
+    bg_quality: float | None = None,
+    plan: str = DEFAULT_PLAN,
+    threshold: float = 0.5,
+    entropy_boost: float = 0.0,
+    importance=None,
+    backbone: str = DEFAULT_BACKBONE,
+    top_k: int = 5,
+    short_side: int = DEFAULT_SHORT_SIDE,
+    fill: str = "gray",
+    progressive: bool = False,
+    background=(255, 255, 255),
+    settings: AdaptiveJpegSettings | None = None,
+) -> CompressionResult:
+    """Compress one image to a standard JPEG that spends its bits where the importance map is hot.
+
+    ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (the
+    embedded network's map), an :class:`ImportanceMap`, an (H, W) array in [0, 1] or a map image path.
+    ``quality`` sets the mean quality; ``target_size``/``target_bpp`` pick the largest output that fits.
+    """
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    loaded = image if isinstance(image, LoadedImage) else load_image(image, background=background)
+    rgb = loaded.pixels
+    height, width = rgb.shape[:2]
+    timings["load"] = time.perf_counter() - started
+    if method not in METHODS:
+        raise OptionError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
+    if quality is not None and not 1 <= quality <= 100:
+        raise OptionError(f"quality must be between 1 and 100, got {quality:g}")
+    target = _target_bytes(target_size, target_bpp, height, width)
+    if target is not None and quality is not None:
+        raise OptionError("give either a quality or a target size/bpp, not both")
+    metadata = {"icc_profile": loaded.icc_profile, "exif": loaded.exif}
+
+    if method == "uniform":
+        return _compress_uniform(rgb, quality, target, progressive, metadata, timings, started)
+
+    step = time.perf_counter()
+    importance = _as_importance(importance, rgb)
+    if importance is None:
+        importance = importance_map(rgb, backbone=backbone, top_k=top_k, short_side=short_side)
+    timings["map"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    explicit_range = roi_quality is not None or bg_quality is not None
+    q_high = DEFAULT_ROI_QUALITY if roi_quality is None else float(roi_quality)
+    q_low = DEFAULT_BG_QUALITY if bg_quality is None else float(bg_quality)
+    blocks = qmap.block_means(importance.values)
+    base_plan = qmap.make_plan(plan, blocks, q_low, q_high, threshold)
+    if entropy_boost:
+        from .metrics import luma
+
+        base_plan = qmap.entropy_boost(base_plan, qmap.block_entropy(luma(rgb)), entropy_boost)
+    weights = qmap.block_pixel_counts((height, width))
+    cut = qmap.cutout_mask(base_plan)
+    if cut.any():
+        rgb = _fill_cutout(rgb, cut, parse_fill(fill, rgb))
+    if target is None and (quality is not None or not explicit_range):
+        base_plan = qmap.shift_to_mean(base_plan, DEFAULT_QUALITY if quality is None else quality, weights)
+    timings["plan"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    if method == "adaptive":
+        settings = settings or AdaptiveJpegSettings(progressive=progressive)
+        encoder = AdaptiveJpegEncoder(rgb, settings)
+
+        def encode(offset: float) -> bytes:
+            return encoder.encode(qmap.shifted(base_plan, offset))
+
+    else:
+        blender = BlendEncoder(rgb, progressive=progressive)
+
+        def encode(offset: float) -> bytes:
+            return blender.encode(qmap.shifted(base_plan, offset))
+
+    if target is None:
+        data, offset, encodes = encode(0.0), 0.0, 1
+    else:
+        span = qmap.MAX_QUALITY - qmap.MIN_QUALITY
+        fitted = fit_to_size(
+            encode, target, -float(np.max(base_plan)) - 1, span - float(np.min(base_plan)), start=0.0
+        )
+        data, offset, encodes = fitted.data, fitted.knob, fitted.encodes
+    final_plan = qmap.shifted(base_plan, offset)
+    timings["encode"] = time.perf_counter() - step
+    data = add_metadata(data, **metadata)
+    timings["total"] = time.perf_counter() - started
+    return CompressionResult(
+        data=data,
+        method=method,
+        width=width,
+        height=height,
+        plan=final_plan,
+        quality=qmap.mean_quality(final_plan, weights),
+        importance=importance,
+        target_bytes=target,
+        encodes=encodes,
+        timings=timings,
+    )
+
+
+def _fill_cutout(rgb: np.ndarray, cut_blocks: np.ndarray, colour) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    pixel_mask = np.kron(cut_blocks, np.ones((qmap.BLOCK, qmap.BLOCK), dtype=bool))[:height, :width]
+    out = rgb.copy()
+    out[pixel_mask] = colour
+    return out
+
+
+def _compress_uniform(rgb, quality, target, progressive, metadata, timings, started) -> CompressionResult:
+    step = time.perf_counter()
+
+    def encode(q: float) -> bytes:
+        return encode_uniform(rgb, int(q), progressive=progressive, **metadata)
+
+    if target is None:
+        chosen = DEFAULT_QUALITY if quality is None else quality
+        data, encodes = encode(round(chosen)), 1
+        chosen = float(round(chosen))
+    else:
+        fitted = fit_to_size(encode, target, 1, 100, integer=True)
+        data, chosen, encodes = fitted.data, fitted.knob, fitted.encodes
+    timings["encode"] = time.perf_counter() - step
+    timings["total"] = time.perf_counter() - started
+    height, width = rgb.shape[:2]
+    return CompressionResult(data, "uniform", width, height, None, float(chosen), None, target, encodes, timings)

@@ -1,0 +1,147 @@
+"""Importance map -> quality plan: one codec quality (1-100, fractional allowed) per 8x8 block.
+
+Every plan is a pure function of the map (and, for the entropy boost, of the image), monotone in the
+map, and bounded by the qualities it is given. Rate control then moves a plan up or down as a whole
+(a global offset), which keeps its shape. A quality of 0 means "cut out": the pixels are replaced by
+a flat fill before encoding (see :func:`cutout_mask`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import OptionError
+
+BLOCK = 8
+PLANS = ("linear", "quantile", "two-level")
+MIN_QUALITY, MAX_QUALITY = 1.0, 100.0
+
+
+def block_means(values: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Mean of an (H, W) array over each block; partial edge blocks average their own pixels."""
+    height, width = values.shape
+    rows, cols = -(-height // block), -(-width // block)
+    padded = np.zeros((rows * block, cols * block), dtype=np.float64)
+    counts = np.zeros_like(padded)
+    padded[:height, :width] = values
+    counts[:height, :width] = 1.0
+    sums = padded.reshape(rows, block, cols, block).sum(axis=(1, 3))
+    return sums / counts.reshape(rows, block, cols, block).sum(axis=(1, 3))
+
+
+def block_pixel_counts(shape: tuple[int, int], block: int = BLOCK) -> np.ndarray:
+    """How many image pixels each block covers (edge blocks cover fewer)."""
+    height, width = shape
+    rows, cols = -(-height // block), -(-width // block)
+    row_counts = np.minimum(block, height - np.arange(rows) * block)
+    col_counts = np.minimum(block, width - np.arange(cols) * block)
+    return np.outer(row_counts, col_counts).astype(np.float64)
+
+
+def _check_range(q_low: float, q_high: float) -> None:
+    if not (0 <= q_low <= q_high <= MAX_QUALITY):
+        raise OptionError(
+            f"need 0 <= background quality <= ROI quality <= 100, got {q_low:g} and {q_high:g}"
+        )
+
+
+def linear(importance: np.ndarray, q_low: float, q_high: float) -> np.ndarray:
+    """The study's linear plan: Q = Q_start + p * range."""
+    _check_range(q_low, q_high)
+    return q_low + np.clip(importance, 0.0, 1.0) * (q_high - q_low)
+
+
+def quantile_levels(importance: np.ndarray, q_low: float, q_high: float, levels: int = 5) -> np.ndarray:
+    """``levels`` equal-population steps: with 5 levels, cuts at the 20/40/60/80th percentiles."""
+    _check_range(q_low, q_high)
+    if levels < 2:
+        raise OptionError(f"a quantile plan needs at least 2 levels, got {levels}")
+    cuts = np.percentile(importance, np.linspace(0, 100, levels + 1)[1:-1])
+    # Ties go down: where a cut falls inside a run of equal values (a flat, all-zero background),
+    # those blocks stay at the lower level instead of jumping over several levels at once.
+    level = np.searchsorted(cuts, importance, side="left")
+    return q_low + level / (levels - 1) * (q_high - q_low)
+
+
+def two_level(importance: np.ndarray, q_background: float, q_roi: float, threshold: float = 0.5) -> np.ndarray:
+    """Object/background: ``q_roi`` where the map reaches ``threshold``, ``q_background`` elsewhere."""
+    _check_range(q_background, q_roi)
+    if not 0.0 <= threshold <= 1.0:
+        raise OptionError(f"threshold must be in [0, 1], got {threshold:g}")
+    return np.where(importance >= threshold, float(q_roi), float(q_background))
+
+
+def make_plan(kind: str, importance_blocks: np.ndarray, q_low: float, q_high: float, threshold: float = 0.5):
+    """Dispatch by name; ``importance_blocks`` is the map averaged per block."""
+    if kind == "linear":
+        return linear(importance_blocks, q_low, q_high)
+    if kind == "quantile":
+        return quantile_levels(importance_blocks, q_low, q_high)
+    if kind == "two-level":
+        return two_level(importance_blocks, q_low, q_high, threshold)
+    raise OptionError(f"unknown plan {kind!r}; available: {', '.join(PLANS)}")
+
+
+def block_entropy(luma: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Shannon entropy (bits) of the 8-bit grey levels inside each block: high on edges and texture."""
+    height, width = luma.shape
+    padded = np.pad(luma, ((0, -height % block), (0, -width % block)), mode="edge")
+    rows, cols = padded.shape[0] // block, padded.shape[1] // block
+    tiles = padded.reshape(rows, block, cols, block).swapaxes(1, 2).reshape(rows * cols, block * block)
+    tiles = np.sort(tiles, axis=1)
+    # Run lengths of equal values in each sorted tile give the histogram without a 256-bin array.
+    starts = np.concatenate([np.ones((tiles.shape[0], 1), bool), tiles[:, 1:] != tiles[:, :-1]], axis=1)
+    run_id = np.cumsum(starts, axis=1) - 1
+    counts = np.zeros(tiles.shape, dtype=np.float64)
+    np.put_along_axis(counts, run_id, 0, axis=1)
+    np.add.at(counts, (np.arange(tiles.shape[0])[:, None], run_id), 1.0)
+    p = counts / tiles.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.nansum(np.where(p > 0, p * np.log2(p), 0.0), axis=1)
+    return entropy.reshape(rows, cols)
+
+
+def entropy_boost(plan: np.ndarray, entropy: np.ndarray, boost: float, fraction: float = 0.1) -> np.ndarray:
+    """Add ``boost`` quality to the ``fraction`` of blocks with the highest entropy, so edges survive."""
+    if boost < 0:
+        raise OptionError(f"entropy boost must be >= 0, got {boost:g}")
+    if not 0.0 < fraction <= 1.0:
+        raise OptionError(f"entropy-boost fraction must be in (0, 1], got {fraction:g}")
+    if boost == 0:
+        return plan
+    cut = np.quantile(entropy, 1.0 - fraction)
+    return np.minimum(plan + np.where(entropy >= cut, boost, 0.0), MAX_QUALITY)
+
+
+def shifted(plan: np.ndarray, offset: float) -> np.ndarray:
+    """The plan moved by ``offset``, clipped to valid qualities; cut-out blocks (0) stay cut out."""
+    moved = np.clip(plan + offset, MIN_QUALITY, MAX_QUALITY)
+    return np.where(plan <= 0, 0.0, moved)
+
+
+def mean_quality(plan: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Pixel-weighted mean quality of a plan."""
+    return float(np.average(plan, weights=weights))
+
+
+def shift_to_mean(plan: np.ndarray, target: float, weights: np.ndarray | None = None) -> np.ndarray:
+    """Move the plan so that its pixel-weighted mean quality equals ``target`` (clipping included).
+
+    The mean of the clipped, shifted plan is monotone in the offset, so bisection finds it exactly;
+    when clipping makes the target unreachable the nearest reachable plan is returned.
+    """
+    if not MIN_QUALITY <= target <= MAX_QUALITY:
+        raise OptionError(f"quality must be between 1 and 100, got {target:g}")
+    low, high = -MAX_QUALITY - float(np.max(plan)), MAX_QUALITY - float(np.min(plan))
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        if mean_quality(shifted(plan, middle), weights) < target:
+            low = middle
+        else:
+            high = middle
+    return shifted(plan, 0.5 * (low + high))
+
+
+def cutout_mask(plan: np.ndarray) -> np.ndarray:
+    """Blocks whose quality is 0: replaced by a flat fill rather than encoded."""
+    return plan <= 0

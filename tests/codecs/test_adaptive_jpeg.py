@@ -1,0 +1,101 @@
+import io
+import shutil
+
+import jpeglib
+import numpy as np
+import pytest
+from PIL import Image
+
+from roicodec.codecs.adaptive_jpeg import AdaptiveJpegEncoder, encode_adaptive, fine_quality
+from roicodec.codecs.jpeg_dct import analyse
+from roicodec.codecs.jpeg_tables import CHROMA_BASE, LUMA_BASE, scaled_table
+from roicodec.codecs.pillow_jpeg import decode, encode_uniform
+
+
+def psnr(a, b):
+    return 10 * np.log10(255.0**2 / np.mean((a.astype(float) - b.astype(float)) ** 2))
+
+
+def read_coefficients(data: bytes, tmp_path):
+    path = tmp_path / "out.jpg"
+    path.write_bytes(data)
+    jpeg = jpeglib.read_dct(str(path))
+    return jpeg.Y.astype(np.float64), jpeg.qt
+
+
+def test_output_is_a_standard_jpeg_with_the_fine_table(kodim23_small, tmp_path):
+    plan = np.full((22, 32), 40.0)
+    plan[:, :16] = 90.0
+    data = encode_adaptive(kodim23_small, plan)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.size == (256, 176) and image.mode == "RGB"
+    _, tables = read_coefficients(data, tmp_path)
+    np.testing.assert_array_equal(tables[0], scaled_table(LUMA_BASE, 90))
+    np.testing.assert_array_equal(tables[1], scaled_table(CHROMA_BASE, 90))
+
+
+def test_hot_blocks_get_finer_quantisation_than_cold_ones(kodim23_small, tmp_path):
+    plan = np.full((22, 32), 20.0)
+    plan[:, :16] = 90.0  # left half hot
+    values, tables = read_coefficients(encode_adaptive(kodim23_small, plan), tmp_path)
+    truth = analyse(kodim23_small).y
+    error = ((values * tables[0] - truth) ** 2).sum(axis=(2, 3))
+    nonzero = (values != 0).sum(axis=(2, 3))
+    assert error[:, :16].mean() * 4 < error[:, 16:].mean()
+    assert nonzero[:, :16].mean() > 2 * nonzero[:, 16:].mean()
+
+
+def test_hot_region_keeps_quality_and_cold_region_loses_it(kodim23_small):
+    plan = np.full((22, 32), 20.0)
+    plan[:, :16] = 90.0
+    decoded = decode(encode_adaptive(kodim23_small, plan))
+    q90 = decode(encode_uniform(kodim23_small, 90))
+    q20 = decode(encode_uniform(kodim23_small, 20))
+    left, right = np.s_[:, :120], np.s_[:, 136:]
+    assert psnr(kodim23_small[left], decoded[left]) > psnr(kodim23_small[left], q90[left]) - 1.5
+    assert psnr(kodim23_small[right], decoded[right]) < psnr(kodim23_small[right], q90[right]) - 4
+    assert psnr(kodim23_small[right], decoded[right]) > psnr(kodim23_small[right], q20[right]) - 2
+
+
+def test_size_grows_with_the_plan(kodim23_small):
+    encoder = AdaptiveJpegEncoder(kodim23_small)
+    sizes = [len(encoder.encode(np.full((22, 32), q))) for q in (20, 40, 60, 80, 95)]
+    assert sizes == sorted(sizes) and sizes[0] * 3 < sizes[-1]
+
+
+def test_a_flat_plan_is_close_to_libjpeg_at_the_same_quality(kodim23_small):
+    ours = encode_adaptive(kodim23_small, np.full((22, 32), 75.0))
+    pillow = encode_uniform(kodim23_small, 75)
+    assert len(ours) <= len(pillow) * 1.02
+    assert psnr(kodim23_small, decode(ours)) > psnr(kodim23_small, decode(pillow)) - 1.0
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (77, 101), (16, 16), (33, 8), (130, 9)])
+def test_any_image_size_round_trips(shape):
+    y, x = np.mgrid[0 : shape[0], 0 : shape[1]]
+    rgb = np.stack([x * 3 % 256, y * 5 % 256, (x + y) * 2 % 256], axis=-1).astype(np.uint8)
+    plan = np.full((-(-shape[0] // 8), -(-shape[1] // 8)), 100.0)
+    decoded = decode(encode_adaptive(rgb, plan))
+    assert decoded.shape == rgb.shape
+    pillow = decode(encode_uniform(rgb, 100))
+    ours_error = np.abs(decoded.astype(int) - rgb).mean()
+    assert ours_error <= np.abs(pillow.astype(int) - rgb).mean() + 0.5  # a misplaced block costs far more
+
+
+@pytest.mark.skipif(shutil.which("jpegtran") is None, reason="jpegtran not installed (libjpeg-turbo-progs)")
+def test_progressive_output_decodes_to_the_same_pixels(kodim23_small):
+    from roicodec.codecs.adaptive_jpeg import AdaptiveJpegSettings
+
+    baseline = encode_adaptive(kodim23_small, np.full((22, 32), 60.0))
+
+    data = encode_adaptive(kodim23_small, np.full((22, 32), 60.0), AdaptiveJpegSettings(progressive=True))
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.info.get("progressive") or image.info.get("progression")
+        assert image.size == (256, 176)
+    np.testing.assert_array_equal(decode(data), decode(baseline))
+
+
+def test_fine_quality_is_the_ceiling_of_the_plan_maximum():
+    assert fine_quality(np.array([[10.0, 62.2]])) == 63
+    assert fine_quality(np.array([[130.0]])) == 100
+    assert fine_quality(np.array([[0.0]])) == 1

@@ -1,0 +1,30 @@
+import numpy as np
+
+from roicodec.codecs.blend import BlendEncoder, level_qualities, pixel_plan
+from roicodec.codecs.pillow_jpeg import decode, encode_uniform
+
+
+def test_levels_span_the_plan():
+    assert level_qualities(np.array([[20.0, 80.0]])).tolist() == [20, 35, 50, 65, 80]
+    assert level_qualities(np.array([[50.2, 50.4]])).tolist() == [50, 51]
+
+
+def test_pixel_plan_is_aligned_to_the_whole_image():
+    plan = np.zeros((4, 6))
+    plan[:, 3:] = 90
+    pixels = pixel_plan(plan, 30, 45)
+    assert pixels.shape == (30, 45)
+    assert pixels[:, :20].max() < 10 and pixels[:, 28:].min() > 80
+
+
+def test_composite_takes_each_region_from_its_level(kodim23_small):
+    encoder = BlendEncoder(kodim23_small)
+    plan = np.full((22, 32), 10.0)
+    plan[:, 16:] = 90.0
+    picture, final = encoder.composite(plan)
+    assert final == 90
+    q10 = decode(encode_uniform(kodim23_small, 10))
+    q90 = decode(encode_uniform(kodim23_small, 90))
+    np.testing.assert_array_equal(picture[:, :100], q10[:, :100])
+    np.testing.assert_array_equal(picture[:, 160:], q90[:, 160:])
+    assert decode(encoder.encode(plan)).shape == kodim23_small.shape

@@ -1,0 +1,43 @@
+"""Shared fixtures: where the shared data lives, and small real images."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or skip: the tests that need Kodak images cannot run without it."""
+    if not (SHARED_DATA / "kodak").is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (set ROICODEC_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def kodim23(shared_data) -> np.ndarray:
+    return np.asarray(Image.open(shared_data / "kodak" / "kodim23.png").convert("RGB"))
+
+
+@pytest.fixture(scope="session")
+def kodim23_small(kodim23) -> np.ndarray:
+    """A 256x176 crop of kodim23 (a parrot's head): real texture, fast to encode."""
+    return np.ascontiguousarray(kodim23[96:272, 400:656])
+
+
+@pytest.fixture
+def textured() -> np.ndarray:
+    """A synthetic 96x128 picture with edges and noise, for tests that need no shared data."""
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:96, 0:128]
+    base = np.stack([(x * 2) % 256, (y * 3) % 256, ((x + y) * 5) % 256], axis=-1).astype(np.float64)
+    base[20:60, 30:90] = [200, 40, 40]
+    noisy = base + rng.normal(0, 12, base.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)

@@ -1,0 +1,143 @@
+"""The command line, run as users run it: exit codes, one-line errors, files written or not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from roicodec.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def photo(tmp_path, kodim23_small):
+    path = tmp_path / "photo.png"
+    Image.fromarray(kodim23_small).save(path)
+    return path
+
+
+def test_compress_writes_a_jpeg_that_fits_the_target(photo, tmp_path):
+    out = tmp_path / "photo.jpg"
+    result = run("compress", photo, "-o", out, "--target-size", "9KB")
+    assert result.exit_code == 0, result.output
+    assert 9000 * 0.98 <= out.stat().st_size <= 9000
+    with Image.open(out) as image:
+        assert image.format == "JPEG" and image.size == (256, 176)
+
+
+def test_default_output_name_and_report(photo):
+    result = run("compress", photo, "--quality", "60", "--report")
+    assert result.exit_code == 0, result.output
+    assert (photo.parent / "photo.roi.jpg").is_file()
+    assert "uniform JPEG, same size" in result.output and "MS-SSIM" in result.output
+
+
+def test_map_command_writes_a_16_bit_map_and_an_overlay(photo, tmp_path):
+    result = run("map", photo, "-o", tmp_path / "m.png", "--overlay", tmp_path / "o.png")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "m.png") as image:
+        assert image.mode.startswith("I;16") or image.mode == "I"
+        assert image.size == (256, 176)
+    with Image.open(tmp_path / "o.png") as image:
+        assert image.mode == "RGB" and image.size == (256, 176)
+    assert "%" in result.output  # the top classes with their probabilities
+
+
+def test_the_input_is_never_overwritten(photo):
+    before = photo.read_bytes()
+    result = run("compress", photo, "-o", photo)
+    assert result.exit_code == 2
+    assert photo.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quality", "0"], "quality"),
+        (["--target-size", "lots"], "size"),
+        (["--target-size", "20"], "smallest output"),
+        (["--roi-quality", "10", "--bg-quality", "90"], "quality"),
+        (["--fill", "plaid", "--plan", "two-level", "--bg-quality", "0"], "fill"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(photo, tmp_path, args, message):
+    out = tmp_path / "x.jpg"
+    result = run("compress", photo, "-o", out, *args)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("roicodec: error:") and message in lines[0]
+    assert not out.exists()
+
+
+def test_unknown_option_is_a_usage_error(photo):
+    assert run("compress", photo, "--frobnicate").exit_code == 2
+
+
+def _damaged_files(source: bytes, count: int, seed: int):
+    rng = np.random.default_rng(seed)
+    for cut in np.linspace(0, len(source) - 1, count // 2).astype(int):
+        yield f"cut{cut}", source[:cut]
+    for index in range(count // 2):
+        garbled = bytearray(source)
+        for position in rng.integers(0, len(source), size=1 + index % 8):
+            garbled[position] = rng.integers(0, 256)
+        yield f"garbled{index}", bytes(garbled)
+
+
+@pytest.mark.parametrize("format_", ["PNG", "JPEG"])
+def test_fuzz_truncated_and_garbled_inputs(tmp_path, kodim23_small, format_):
+    """Every damaged file either compresses to a valid JPEG or fails with exit 2 and one line."""
+    original = tmp_path / f"ok.{format_.lower()}"
+    Image.fromarray(kodim23_small[:64, :64]).save(original, format_)
+    outcomes = {0: 0, 2: 0}
+    for name, data in _damaged_files(original.read_bytes(), 24, seed=11):
+        damaged = tmp_path / f"{name}.{format_.lower()}"
+        damaged.write_bytes(data)
+        out = tmp_path / f"{name}.jpg"
+        result = run("compress", damaged, "-o", out, "--map", original, "--quality", "50")
+        assert result.exit_code in (0, 2), (name, result.output, result.exception)
+        outcomes[result.exit_code] += 1
+        if result.exit_code == 2:
+            lines = [line for line in result.output.splitlines() if line.strip()]
+            assert len(lines) == 1 and lines[0].startswith("roicodec: error:") and damaged.name in lines[0]
+            assert not out.exists()
+        else:
+            with Image.open(out) as image:
+                image.load()
+        assert damaged.read_bytes() == data
+    assert outcomes[2] >= 10  # truncations are caught, not decoded as grey
+
+
+def test_not_an_image_and_missing_file(tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    for path in (text, tmp_path / "missing.png", tmp_path):
+        result = run("compress", path, "-o", tmp_path / "x.jpg")
+        assert result.exit_code == 2 and result.output.startswith("roicodec: error:")
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_installed_command_runs(photo, tmp_path):
+    """The console script itself, in a fresh process: a real exit code and stderr."""
+    out = tmp_path / "p.jpg"
+    done = subprocess.run(
+        [sys.executable, "-m", "roicodec", "compress", str(photo), "-o", str(out), "--quality", "0"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 2 and done.stderr.startswith("roicodec: error:") and done.stdout == ""
+    done = subprocess.run(
+        [sys.executable, "-m", "roicodec", "compress", str(photo), "-o", str(out), "--quality", "60"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.is_file()

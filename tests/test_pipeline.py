@@ -1,0 +1,102 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+import roicodec
+from roicodec.errors import OptionError
+
+
+def psnr(a, b, mask=None):
+    error = (a.astype(float) - b.astype(float)) ** 2
+    if mask is not None:
+        error = error[mask]
+    return 10 * np.log10(255.0**2 / error.mean())
+
+
+@pytest.fixture(scope="module")
+def box_map(kodim23):
+    importance = np.zeros(kodim23.shape[:2], np.float32)
+    importance[100:450, 420:720] = 1.0  # the red macaw
+    return importance
+
+
+@pytest.mark.parametrize("method", ["adaptive", "blend", "uniform"])
+@pytest.mark.parametrize("target", [12000, 30000])
+def test_target_size_is_met_from_below_within_two_percent(kodim23, box_map, method, target):
+    result = roicodec.compress(kodim23, method=method, target_size=target, importance=box_map)
+    assert target * 0.98 <= result.size_bytes <= target
+    assert roicodec.decode(result.data).shape == kodim23.shape
+
+
+def test_target_bpp(kodim23, box_map):
+    result = roicodec.compress(kodim23, target_bpp=0.5, importance=box_map)
+    assert 0.49 <= result.bpp <= 0.5
+
+
+def test_the_subject_beats_a_uniform_jpeg_of_the_same_size(kodim23, box_map):
+    ours = roicodec.compress(kodim23, target_size=25000, importance=box_map, plan="linear")
+    uniform = roicodec.compress(kodim23, method="uniform", target_size=ours.size_bytes)
+    subject = box_map > 0.5
+    decoded_ours, decoded_uniform = roicodec.decode(ours.data), roicodec.decode(uniform.data)
+    assert psnr(kodim23, decoded_ours, subject) > psnr(kodim23, decoded_uniform, subject) + 1.0
+    assert psnr(kodim23, decoded_ours, ~subject) < psnr(kodim23, decoded_uniform, ~subject)
+
+
+def test_mean_quality_option(kodim23_small):
+    result = roicodec.compress(kodim23_small, quality=60)
+    assert abs(result.quality - 60) <= 0.5
+    assert result.plan.max() > result.plan.min()
+
+
+def test_default_map_from_the_embedded_network(kodim23):
+    result = roicodec.compress(kodim23, target_size="20KB")
+    assert result.importance.classes[0].name == "macaw"
+    assert result.size_bytes <= 20000 and set(result.timings) >= {"load", "map", "plan", "encode", "total"}
+
+
+def test_cut_out_background_becomes_a_flat_fill(kodim23, box_map):
+    result = roicodec.compress(kodim23, plan="two-level", bg_quality=0, roi_quality=80, importance=box_map, fill="#204060")
+    decoded = roicodec.decode(result.data)
+    background = decoded[:80, :400].reshape(-1, 3).astype(int)
+    assert np.abs(background - [0x20, 0x40, 0x60]).max() <= 3
+    kept = roicodec.compress(kodim23, plan="two-level", bg_quality=30, roi_quality=80, importance=box_map)
+    assert result.size_bytes < kept.size_bytes
+
+
+def test_map_from_a_file_of_another_size(tmp_path, kodim23, box_map):
+    path = tmp_path / "map.png"
+    Image.fromarray((box_map[::4, ::4] * 255).astype(np.uint8)).save(path)
+    result = roicodec.compress(kodim23, target_size=20000, importance=path)
+    assert result.importance.method == "user" and result.importance.values.shape == kodim23.shape[:2]
+
+
+def test_icc_profile_is_carried_into_the_output(tmp_path, kodim23_small):
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = tmp_path / "in.png"
+    Image.fromarray(kodim23_small).save(source, icc_profile=icc)
+    for method in ("adaptive", "blend", "uniform"):
+        data = roicodec.compress(source, method=method, quality=60).data
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.info.get("icc_profile") == icc, method
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"quality": 0},
+        {"quality": 50, "target_size": 1000},
+        {"target_size": "12 furlongs"},
+        {"target_size": 1000, "target_bpp": 1.0},
+        {"method": "jpeg2000"},
+        {"plan": "spiral"},
+        {"roi_quality": 20, "bg_quality": 80},
+        {"target_size": 50},
+        {"fill": "plaid", "plan": "two-level", "bg_quality": 0},
+    ],
+)
+def test_bad_options_give_a_clear_error(kodim23_small, options):
+    with pytest.raises(OptionError) as caught:
+        roicodec.compress(kodim23_small, importance=np.ones(kodim23_small.shape[:2], np.float32) * 0.2, **options)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
