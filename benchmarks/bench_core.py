@@ -27,31 +27,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter
 
 import roicodec
 from roicodec import metrics, qmap
 from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE, AdaptiveJpegSettings
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
 from roicodec.imageio import load_image, write_atomic
+from roicodec.roi import box_mask, perfect_map
 from roicodec.pipeline import DEFAULT_BG_QUALITY, DEFAULT_PLAN, DEFAULT_ROI_QUALITY
 from roicodec.saliency import importance_map, load_backbone
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
-def box_mask(boxes, shape) -> np.ndarray:
-    mask = np.zeros(shape, dtype=bool)
-    for x0, y0, x1, y1 in boxes:
-        mask[y0:y1, x0:x1] = True
-    return mask
-
-
-def perfect_map(mask: np.ndarray, sigma: float = 16.0) -> np.ndarray:
-    """The boxes as a map: mask blurred by ``sigma`` px, min-max normalised."""
-    blurred = gaussian_filter(mask.astype(np.float64), sigma)
-    return ((blurred - blurred.min()) / (blurred.max() - blurred.min())).astype(np.float32)
 
 
 def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
@@ -76,7 +63,7 @@ def run(args) -> list[dict]:
     boxes.pop("_about", None)
     names = args.images.split(",") if args.images else sorted(p.stem for p in (DATA / "kodak").glob("kodim*.png"))
     load_backbone()  # once, outside the timings
-    settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale)
+    settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale, quantiser=args.quantiser)
     rows = []
     out_dir = Path(tempfile.mkdtemp(prefix="roicodec-bench-"))
     for name in names:
@@ -99,7 +86,7 @@ def run(args) -> list[dict]:
 
         maps = {}
         if "perfect" in args.settings and mask is not None:
-            maps["perfect"] = perfect_map(mask)
+            maps["perfect"] = perfect_map(boxes[f"{name}.png"], rgb.shape[:2])
         if "default" in args.settings:
             maps["default"] = default
         base = {"image": name, "target_bytes": target}
@@ -164,6 +151,7 @@ def main() -> None:
     parser.add_argument("--roi-quality", type=float, default=DEFAULT_ROI_QUALITY)
     parser.add_argument("--bg-quality", type=float, default=DEFAULT_BG_QUALITY)
     parser.add_argument("--lambda-scale", type=float, default=DEFAULT_LAMBDA_SCALE)
+    parser.add_argument("--quantiser", default="rdo", help="adaptive JPEG quantiser: rdo or requantise")
     parser.add_argument("--out", type=Path, default=None, help="folder for results.json and summary.md")
     args = parser.parse_args()
     if not (DATA / "kodak").is_dir():

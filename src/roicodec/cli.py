@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 
+from . import defaults
 from .errors import RoicodecError
 
 app = typer.Typer(
@@ -57,21 +58,21 @@ def _default_output(source: Path, suffix: str) -> Path:
 @app.command()
 def compress(
     input: Path = typer.Argument(..., help="Image to compress (PNG, JPEG, TIFF, WebP, BMP, ...)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output JPEG [default: INPUT.roi.jpg]."),
-    quality: Optional[float] = typer.Option(None, "--quality", "-q", help="Mean quality over the image, 1-100 [default: 75]."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT.roi.jpg", help="Output JPEG."),
+    quality: Optional[float] = typer.Option(None, "--quality", "-q", show_default=f"{defaults.QUALITY:g}", help="Mean quality over the image, 1-100."),
     target_size: Optional[str] = typer.Option(None, "--target-size", help="Largest output that fits, e.g. 40KB, 1.5MB, 38KiB."),
     target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output that fits this many bits per pixel."),
-    roi_quality: Optional[float] = typer.Option(None, "--roi-quality", help="Quality where the map is hottest (the plan's top) [default: 85]."),
-    bg_quality: Optional[float] = typer.Option(None, "--bg-quality", help="Quality where the map is coldest; 0 cuts the background out [default: 45]."),
-    plan: Plan = typer.Option(Plan.quantile, "--plan", help="How the map becomes per-block quality."),
+    roi_quality: Optional[float] = typer.Option(None, "--roi-quality", show_default=f"{defaults.ROI_QUALITY:g}", help="Quality where the map is hottest (the plan's top)."),
+    bg_quality: Optional[float] = typer.Option(None, "--bg-quality", show_default=f"{defaults.BG_QUALITY:g}", help="Quality where the map is coldest; 0 cuts the background out."),
+    plan: Plan = typer.Option(Plan(defaults.PLAN), "--plan", help="How the map becomes per-block quality."),
     threshold: float = typer.Option(0.5, "--threshold", help="Map value that separates object from background (two-level plan)."),
     entropy_boost: float = typer.Option(0.0, "--entropy-boost", help="Extra quality for the 10% highest-entropy blocks (edges)."),
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
-    method: Method = typer.Option(Method.adaptive, "--method", help="adaptive: one JPEG with per-block quality; blend: MSROI; uniform: plain JPEG."),
+    method: Method = typer.Option(Method(defaults.METHOD), "--method", help="adaptive: one JPEG with per-block quality; blend: MSROI; uniform: plain JPEG."),
     progressive: bool = typer.Option(False, "--progressive", help="Write a progressive JPEG."),
-    fill: str = typer.Option("gray", "--fill", help="Colour of cut-out regions: gray, black, white, mean or #rrggbb."),
-    top_k: int = typer.Option(5, "--top-k", help="Classes fused into the map."),
-    short_side: int = typer.Option(224, "--short-side", help="Short side of the network's input, pixels."),
+    fill: str = typer.Option(defaults.FILL, "--fill", help="Colour of cut-out regions: gray, black, white, mean or #rrggbb."),
+    top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
+    short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
 ) -> None:
@@ -114,10 +115,10 @@ def compress(
 @app.command("map")
 def map_command(
     input: Path = typer.Argument(..., help="Image to analyse."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="16-bit grayscale PNG [default: INPUT_map.png]."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT_map.png", help="16-bit grayscale PNG."),
     overlay: Optional[Path] = typer.Option(None, "--overlay", help="Also write the map as a heatmap over the photo."),
-    top_k: int = typer.Option(5, "--top-k", help="Classes fused into the map."),
-    short_side: int = typer.Option(224, "--short-side", help="Short side of the network's input, pixels."),
+    top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
+    short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
 ) -> None:
     """Write the importance map of an image and print the classes that drove it."""
@@ -138,6 +139,115 @@ def map_command(
     typer.echo(f"{output}: importance map {result.values.shape[1]}x{result.values.shape[0]}")
     for score in result.classes:
         typer.echo(f"  {score.probability:6.1%}  {score.name} ({score.index})")
+
+
+@app.command("metrics")
+def metrics_command(
+    original: Path = typer.Argument(..., help="The original image."),
+    compressed: Path = typer.Argument(..., help="The compressed (or any distorted) image."),
+    roi: Optional[Path] = typer.Option(None, "--roi", help="Importance map: ROI = map >= --roi-threshold; also weights the saliency-weighted PSNR."),
+    roi_threshold: float = typer.Option(0.5, "--roi-threshold", help="Map value from which a pixel is ROI."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="Subject boxes JSON (image name -> [[x0,y0,x1,y1],...]) or a list of boxes."),
+    vqmt_variant: bool = typer.Option(False, "--vqmt-msssim", help="MS-SSIM with VQMT's last-scale weight 1.0."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Quality of a compressed image against its original: PSNR, SSIM, MS-SSIM, VIFp, PSNR-HVS(-M), ROI."""
+    import json
+    import math
+
+    from .evaluation import evaluate, format_figures, roi_mask_from_map
+    from .imageio import load_image, load_map
+    from .roi import box_mask, boxes_for, load_boxes_file, perfect_map
+
+    if roi is not None and boxes is not None:
+        _fail("give either --roi or --boxes, not both")
+    try:
+        reference = load_image(original).pixels
+        decoded = load_image(compressed).pixels
+        mask = weights = None
+        if roi is not None:
+            weights = load_map(roi, reference.shape[:2])
+            mask = roi_mask_from_map(weights, roi_threshold)
+        elif boxes is not None:
+            found = boxes_for(load_boxes_file(boxes), original.name)
+            if found is None:
+                _fail(f"{boxes}: no boxes for {original.name}")
+            mask = box_mask(found, reference.shape[:2])
+            weights = perfect_map(found, reference.shape[:2])
+        figures = evaluate(reference, decoded, size_bytes=compressed.stat().st_size, mask=mask,
+                           weights=weights, vqmt_variant=vqmt_variant)
+    except RoicodecError as error:
+        _fail(str(error))
+    if as_json:
+        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in figures.items()}
+        typer.echo(json.dumps({"original": str(original), "compressed": str(compressed), **clean}))
+    else:
+        typer.echo(format_figures(figures))
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _numbers(text: str, kind, option: str) -> tuple:
+    try:
+        return tuple(kind(part) for part in _csv(text))
+    except ValueError:
+        _fail(f"{option} takes comma-separated numbers, got {text!r}")
+
+
+@app.command("bench")
+def bench_command(
+    dataset: Path = typer.Argument(..., help="Folder of images (e.g. ../shared/data/kodak)."),
+    out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder; a run there is resumed."),
+    codecs: str = typer.Option("jpeg", "--codecs", help="Comma-separated codecs."),
+    methods: str = typer.Option("uniform,blend,adaptive", "--methods", help="Comma-separated methods."),
+    maps: str = typer.Option("default", "--maps", help="Comma-separated maps: default, boxes (needs --boxes)."),
+    points: Optional[str] = typer.Option(None, "--points", show_default="25,50,75", help="Uniform qualities that set each operating point's size."),
+    bpp: Optional[str] = typer.Option(None, "--bpp", help="Bits-per-pixel operating points instead, e.g. 0.25,0.5,1.0."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="Subject boxes JSON: adds ROI / background PSNR columns."),
+    images: Optional[str] = typer.Option(None, "--images", help="Only these image stems, comma-separated."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N images."),
+    plan: Optional[Plan] = typer.Option(None, "--plan", help="Plan for the ROI methods (default: the compress default)."),
+    roi_quality: Optional[float] = typer.Option(None, "--roi-quality", help="Plan's top quality."),
+    bg_quality: Optional[float] = typer.Option(None, "--bg-quality", help="Plan's bottom quality."),
+    threads: int = typer.Option(1, "--threads", help="Torch threads."),
+) -> None:
+    """Compare methods and maps at equal file size: tables, BD-rate and rate-distortion plots."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .bench import BenchSpec, count_tasks, run
+    from .bench.grid import find_images
+
+    if points is not None and bpp is not None:
+        _fail("give either --points or --bpp, not both")
+    options = {k: v for k, v in (("plan", plan.value if plan else None), ("roi_quality", roi_quality),
+                                 ("bg_quality", bg_quality)) if v is not None}
+    spec = BenchSpec(
+        dataset=dataset, out=out, codecs=_csv(codecs), methods=_csv(methods), maps=_csv(maps),
+        points=None if bpp is not None else _numbers(points or "25,50,75", int, "--points"),
+        bpp=_numbers(bpp, float, "--bpp") if bpp is not None else None,
+        boxes=boxes, images=_csv(images) if images else None, options=options,
+    )
+    try:
+        _configure_threads(threads)
+        spec.validate()
+        if limit is not None:
+            spec = BenchSpec(**{**spec.__dict__, "images": tuple(p.stem for p in find_images(spec)[:max(0, limit)])})
+        total = count_tasks(spec)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+        with Progress(*columns, transient=False) as progress:
+            task = progress.add_task("bench", total=total)
+
+            def advance(row: dict, cached: bool) -> None:
+                state = "resumed" if cached else f"{row['bytes']:.0f} B"
+                progress.update(task, advance=1, description=f"{row['image']} {row['point']} {row['method']}/{row['map']} {state}")
+
+            rows, paths = run(spec, advance)
+    except RoicodecError as error:
+        _fail(str(error))
+    typer.echo(f"{len(rows)} rows; wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

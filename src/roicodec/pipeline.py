@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import qmap
+from . import defaults, qmap
 from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings
 from .codecs.blend import BlendEncoder
 from .codecs.jpeg_markers import add_metadata
@@ -22,13 +22,11 @@ from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
 from .saliency import DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, ImportanceMap, importance_map
 
 METHODS = ("adaptive", "blend", "uniform")
-DEFAULT_METHOD = "adaptive"
-DEFAULT_PLAN = "quantile"
-#: Mean quality when neither a quality nor a target is given (libjpeg's and Pillow's default).
-DEFAULT_QUALITY = 75.0
-#: The plan's span: the gap between the ROI and background qualities before rate control moves it.
-DEFAULT_ROI_QUALITY = 85.0
-DEFAULT_BG_QUALITY = 45.0
+DEFAULT_METHOD = defaults.METHOD
+DEFAULT_PLAN = defaults.PLAN
+DEFAULT_QUALITY = defaults.QUALITY
+DEFAULT_ROI_QUALITY = defaults.ROI_QUALITY
+DEFAULT_BG_QUALITY = defaults.BG_QUALITY
 FILLS = {"gray": (128, 128, 128), "black": (0, 0, 0), "white": (255, 255, 255)}
 
 
@@ -102,9 +100,9 @@ def compress(
     entropy_boost: float = 0.0,
     importance=None,
     backbone: str = DEFAULT_BACKBONE,
-    top_k: int = 5,
+    top_k: int = defaults.TOP_K,
     short_side: int = DEFAULT_SHORT_SIDE,
-    fill: str = "gray",
+    fill: str = defaults.FILL,
     progressive: bool = False,
     background=(255, 255, 255),
     settings: AdaptiveJpegSettings | None = None,

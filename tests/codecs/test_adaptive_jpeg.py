@@ -95,7 +95,14 @@ def test_progressive_output_decodes_to_the_same_pixels(kodim23_small):
     np.testing.assert_array_equal(decode(data), decode(baseline))
 
 
-def test_fine_quality_is_the_ceiling_of_the_plan_maximum():
-    assert fine_quality(np.array([[10.0, 62.2]])) == 63
+def test_fine_quality_is_the_plan_maximum():
+    assert fine_quality(np.array([[10.0, 62.2]])) == 62.2
     assert fine_quality(np.array([[130.0]])) == 100
     assert fine_quality(np.array([[0.0]])) == 1
+
+
+def test_fractional_tables_lie_between_the_integer_ones():
+    low, high = scaled_table(LUMA_BASE, 62), scaled_table(LUMA_BASE, 63)
+    middle = scaled_table(LUMA_BASE, 62.5)
+    assert np.all(middle <= low) and np.all(middle >= high)
+    assert 0 < np.sum(middle != low) < 64

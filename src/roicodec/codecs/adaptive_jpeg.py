@@ -37,7 +37,7 @@ SYMBOL_BITS_PER_SIZE = 1.0
 ZRL_BITS = 11.0  # one ZRL symbol per 16 zeros in a run
 
 #: Lagrange multiplier per squared step of the block's target table: lambda = c * step^2.
-DEFAULT_LAMBDA_SCALE = 0.12
+DEFAULT_LAMBDA_SCALE = 0.03
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,19 @@ class AdaptiveJpegSettings:
     lambda_scale: float = DEFAULT_LAMBDA_SCALE
     chroma_distortion_weight: float = 4.0  # one 4:2:0 chroma sample covers four pixels
     progressive: bool = False
+    #: "rdo": rate-distortion thresholding (default); "requantise": round each coefficient to the
+    #: nearest whole multiple of the fine step that approximates the block's own step (the first
+    #: prototype, kept to measure against).
+    quantiser: str = "rdo"
+
+    def __post_init__(self):
+        if self.quantiser not in QUANTISERS:
+            raise OptionError(f"unknown quantiser {self.quantiser!r}; available: {', '.join(QUANTISERS)}")
+        if not self.lambda_scale >= 0:
+            raise OptionError(f"lambda scale must be >= 0, got {self.lambda_scale}")
+
+
+QUANTISERS = ("rdo", "requantise")
 
 
 def _bit_length(values: np.ndarray) -> np.ndarray:
@@ -77,6 +90,8 @@ class _ComponentQuantiser:
         zigzag = coefficients.reshape(-1, 64)[:, ZIGZAG]
         self.shape = coefficients.shape
         self.quantised = np.rint(zigzag / fine_step).astype(np.int16)
+        self.fine_step = fine_step.astype(np.float32)
+        self.true_ac = zigzag[:, 1:].astype(np.float32)
         block, position = np.nonzero(self.quantised[:, 1:])  # row-major: sorted by block, then position
         self.block, self.position = block, position
         value = self.quantised[block, position + 1].astype(np.float32)
@@ -122,6 +137,16 @@ class _ComponentQuantiser:
         out[self.block[survive], self.position[survive] + 1] = self.quantised[
             self.block[survive], self.position[survive] + 1
         ]
+        return self._natural(out)
+
+    def requantise(self, target_step: np.ndarray) -> np.ndarray:
+        """Each AC coefficient rounded to a whole multiple m of the fine step, m ~ target / fine step."""
+        out = self.quantised.copy()
+        multiple = np.maximum(1.0, np.rint(target_step / self.fine_step[1:]))
+        out[:, 1:] = (multiple * np.rint(self.true_ac / (multiple * self.fine_step[1:]))).astype(np.int16)
+        return self._natural(out)
+
+    def _natural(self, out: np.ndarray) -> np.ndarray:
         natural = np.empty_like(out)
         natural[:, ZIGZAG] = out
         return natural.reshape(self.shape)
@@ -139,9 +164,9 @@ def _chroma_quality(luma_quality: np.ndarray, rows: int, cols: int) -> np.ndarra
     return padded.reshape(rows, 2, cols, 2).mean(axis=(1, 3))
 
 
-def fine_quality(block_quality: np.ndarray) -> int:
-    """The table written to the file: the finest quality any block asks for."""
-    return int(np.clip(np.ceil(float(np.max(block_quality)) - 1e-9), 1, 100))
+def fine_quality(block_quality: np.ndarray) -> float:
+    """The quality of the table written to the file: the finest any block asks for (fractional)."""
+    return float(np.clip(np.max(block_quality), 1.0, 100.0))
 
 
 class AdaptiveJpegEncoder:
@@ -151,19 +176,20 @@ class AdaptiveJpegEncoder:
                  planes: JpegPlanes | None = None):
         self.settings = settings
         self.planes = planes if planes is not None else analyse(rgb)
-        self._quantisers: dict[int, list[_ComponentQuantiser]] = {}
+        self._quantisers: dict[bytes, list[_ComponentQuantiser]] = {}
 
-    def _components(self, q_fine: int) -> list[_ComponentQuantiser]:
-        if q_fine not in self._quantisers:
+    def _components(self, tables: np.ndarray) -> list[_ComponentQuantiser]:
+        key = tables.tobytes()
+        if key not in self._quantisers:
             weight = self.settings.chroma_distortion_weight
-            luma_step = scaled_table(LUMA_BASE, q_fine).astype(np.float64).reshape(64)[ZIGZAG]
-            chroma_step = scaled_table(CHROMA_BASE, q_fine).astype(np.float64).reshape(64)[ZIGZAG]
-            self._quantisers[q_fine] = [
+            luma_step = tables[0].astype(np.float64).reshape(64)[ZIGZAG]
+            chroma_step = tables[1].astype(np.float64).reshape(64)[ZIGZAG]
+            self._quantisers[key] = [
                 _ComponentQuantiser(self.planes.y, luma_step, 1.0),
                 _ComponentQuantiser(self.planes.cb, chroma_step, weight),
                 _ComponentQuantiser(self.planes.cr, chroma_step, weight),
             ]
-        return self._quantisers[q_fine]
+        return self._quantisers[key]
 
     def quantise(self, block_quality: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Quantised (Y, Cb, Cr) int16 coefficient arrays and the two tables for a per-block plan."""
@@ -178,11 +204,14 @@ class AdaptiveJpegEncoder:
         weight = self.settings.chroma_distortion_weight
         out = []
         for component, base, quality, distortion_weight in zip(
-            self._components(q_fine), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE),
+            self._components(tables), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE),
             (qualities[0], qualities[1], qualities[1]), (1.0, weight, weight),
         ):
             scale = (quality_scale(quality).reshape(-1, 1) / 100.0).astype(np.float32)
             target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)
+            if self.settings.quantiser == "requantise":
+                out.append(component.requantise(target_step))
+                continue
             lagrange = np.float32(self.settings.lambda_scale * distortion_weight) * target_step**2
             out.append(component.threshold(lagrange))
         return out, tables

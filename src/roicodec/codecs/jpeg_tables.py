@@ -46,10 +46,17 @@ def quality_scale(quality: float | np.ndarray) -> np.ndarray:
     return np.where(q < 50, 5000.0 / q, 200.0 - 2.0 * q)
 
 
-def scaled_table(base: np.ndarray, quality: int) -> np.ndarray:
-    """The baseline table libjpeg writes for an integer quality (steps clipped to 1..255)."""
-    scale = int(quality_scale(int(quality)))
-    return np.clip((base * scale + 50) // 100, 1, 255).astype(np.uint16)
+def scaled_table(base: np.ndarray, quality: float) -> np.ndarray:
+    """The baseline table for a quality (steps clipped to 1..255).
+
+    At integer qualities this is exactly the table libjpeg writes ((base * scale + 50) // 100 with an
+    integer scale). Fractional qualities give the tables in between: their entries change one at a
+    time as the quality moves, so file size follows quality smoothly instead of in 1-quality jumps.
+    """
+    scale = float(quality_scale(quality))
+    if float(quality).is_integer():
+        scale = float(int(scale))  # libjpeg's integer percentage
+    return np.clip(np.floor(base * scale / 100.0 + 0.5), 1, 255).astype(np.uint16)
 
 
 def step_sizes(base: np.ndarray, quality: float | np.ndarray) -> np.ndarray:

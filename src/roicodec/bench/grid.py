@@ -1,0 +1,211 @@
+"""Run the comparison grid: every image x operating point x method x map, sizes matched to uniform.
+
+At each operating point the uniform encode of the codec is the anchor: at a quality point it is the
+uniform file at that quality, at a bpp point the largest uniform file within that bpp. Every other
+method is rate-controlled to the anchor's size (within 1 % below it), so each comparison is at
+equal file size. Rows are appended to ``rows.jsonl`` as they are made: an interrupted run resumes
+where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..codecs.pillow_jpeg import decode
+from ..errors import OptionError
+from ..evaluation import evaluate
+from ..imageio import LoadedImage, load_image
+from ..pipeline import METHODS, compress
+from ..roi import box_mask, boxes_for, load_boxes_file, perfect_map
+from ..saliency import importance_map
+
+CODECS = ("jpeg",)
+#: "default": the embedded network's map; "boxes": the subject boxes blurred (images with boxes only).
+MAPS = ("default", "boxes")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm")
+ROWS_FILE = "rows.jsonl"
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """What to run. ``points`` are uniform qualities; ``bpp`` bits-per-pixel targets (one of the two)."""
+
+    dataset: Path
+    out: Path
+    codecs: tuple[str, ...] = ("jpeg",)
+    methods: tuple[str, ...] = ("uniform", "blend", "adaptive")
+    maps: tuple[str, ...] = ("default",)
+    points: tuple[int, ...] | None = (25, 50, 75)
+    bpp: tuple[float, ...] | None = None
+    boxes: Path | None = None
+    images: tuple[str, ...] | None = None
+    options: dict = field(default_factory=dict)  # passed to compress(): plan, roi_quality, ...
+
+    def validate(self) -> None:
+        if not Path(self.dataset).is_dir():
+            raise OptionError(f"{self.dataset}: not a folder of images")
+        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS),
+                                      ("map", self.maps, MAPS)):
+            unknown = [c for c in chosen if c not in allowed]
+            if unknown or not chosen:
+                raise OptionError(f"unknown {name} {', '.join(unknown) or '(none)'}; available: {', '.join(allowed)}")
+        if (self.points is None) == (self.bpp is None):
+            raise OptionError("give either quality points or bpp points")
+        if self.points is not None and not all(1 <= p <= 100 for p in self.points):
+            raise OptionError("quality points must be between 1 and 100")
+        if self.bpp is not None and not all(b > 0 and math.isfinite(b) for b in self.bpp):
+            raise OptionError("bpp points must be positive")
+        if "boxes" in self.maps and self.boxes is None:
+            raise OptionError("the 'boxes' map needs --boxes")
+
+    @property
+    def point_labels(self) -> list[tuple[str, float]]:
+        if self.points is not None:
+            return [(f"q{p}", float(p)) for p in self.points]
+        return [(f"{b:g}bpp", float(b)) for b in self.bpp]
+
+
+def find_images(spec: BenchSpec) -> list[Path]:
+    """Image files of the dataset folder (not recursive), sorted, optionally filtered by stem."""
+    files = sorted(p for p in Path(spec.dataset).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if spec.images:
+        wanted = set(spec.images)
+        files = [p for p in files if p.stem in wanted or p.name in wanted]
+        missing = wanted - {p.stem for p in files} - {p.name for p in files}
+        if missing:
+            raise OptionError(f"not in {spec.dataset}: {', '.join(sorted(missing))}")
+    if not files:
+        raise OptionError(f"{spec.dataset}: no images found")
+    return files
+
+
+def row_key(row: dict) -> tuple:
+    return (row["image"], row["codec"], row["method"], row["map"], row["point"])
+
+
+def load_done(out: Path) -> dict[tuple, dict]:
+    """Rows already computed by an earlier (possibly interrupted) run; a torn last line is ignored."""
+    done = {}
+    path = out / ROWS_FILE
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            done[row_key(row)] = row
+    return done
+
+
+def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, str, str, str, str, float]]:
+    for path in images:
+        has_boxes = boxes is not None and boxes_for(boxes, path.name) is not None
+        for codec in spec.codecs:
+            for label, value in spec.point_labels:
+                for method in spec.methods:
+                    for map_name in (["-"] if method == "uniform" else spec.maps):
+                        if map_name == "boxes" and not has_boxes:
+                            continue
+                        yield path, codec, method, map_name, label, value
+
+
+def count_tasks(spec: BenchSpec) -> int:
+    boxes = load_boxes_file(spec.boxes) if spec.boxes else None
+    return sum(1 for _ in _tasks(spec, find_images(spec), boxes))
+
+
+class _ImageContext:
+    """Everything computed once per image: pixels, maps, the ROI mask and the uniform anchors."""
+
+    def __init__(self, path: Path, boxes):
+        self.path = path
+        self.loaded: LoadedImage = load_image(path)
+        rgb = self.loaded.pixels
+        self.boxes = boxes_for(boxes, path.name) if boxes is not None else None
+        self.mask = box_mask(self.boxes, rgb.shape[:2]) if self.boxes else None
+        self._maps: dict[str, np.ndarray] = {}
+        self.anchors: dict[tuple[str, str], int] = {}
+
+    def importance(self, name: str) -> np.ndarray:
+        if name not in self._maps:
+            rgb = self.loaded.pixels
+            if name == "default":
+                self._maps[name] = importance_map(rgb).values
+            elif name == "boxes":
+                self._maps[name] = perfect_map(self.boxes, rgb.shape[:2])
+        return self._maps[name]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weights of the saliency-weighted PSNR: the boxes map where there are boxes, else the default map."""
+        return self.importance("boxes" if self.boxes else "default")
+
+
+def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: str, map_name: str,
+                  label: str, value: float) -> dict:
+    rgb = context.loaded.pixels
+    started = time.perf_counter()
+    if method == "uniform":
+        if spec.points is not None:
+            result = compress(context.loaded, method="uniform", quality=value)
+        else:
+            target = max(1, int(value * rgb.shape[0] * rgb.shape[1] / 8))
+            result = compress(context.loaded, method="uniform", target_size=target)
+        context.anchors[(codec, label)] = result.size_bytes
+    else:
+        target = context.anchors[(codec, label)]
+        result = compress(context.loaded, method=method, target_size=target,
+                          importance=context.importance(map_name), **spec.options)
+    seconds = time.perf_counter() - started
+    figures = evaluate(rgb, decode(result.data), size_bytes=result.size_bytes, mask=context.mask,
+                       weights=context.weights)
+    return {
+        "image": context.path.stem, "codec": codec, "method": method, "map": map_name, "point": label,
+        "target_bytes": context.anchors[(codec, label)], "quality": result.quality, "encodes": result.encodes,
+        "seconds": seconds, **figures,
+    }
+
+
+def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None) -> list[dict]:
+    """Compute (or resume) every row of the grid; ``on_row(row, was_cached)`` reports progress."""
+    spec.validate()
+    out = Path(spec.out)
+    out.mkdir(parents=True, exist_ok=True)
+    boxes = load_boxes_file(spec.boxes) if spec.boxes else None
+    done = load_done(out)
+    rows = []
+    context = None
+    with open(out / ROWS_FILE, "a") as journal:
+        for path, codec, method, map_name, label, value in _tasks(spec, find_images(spec), boxes):
+            key = (path.stem, codec, method, map_name, label)
+            if key in done:
+                row = done[key]
+                if method == "uniform":
+                    # The anchor of a resumed point: its size is in the journal.
+                    if context is None or context.path != path:
+                        context = _ImageContext(path, boxes)
+                    context.anchors[(codec, label)] = int(row["bytes"])
+                rows.append(row)
+                if on_row:
+                    on_row(row, True)
+                continue
+            if context is None or context.path != path:
+                context = _ImageContext(path, boxes)
+            row = _compress_row(spec, context, codec, method, map_name, label, value)
+            journal.write(json.dumps(json_safe(row)) + "\n")
+            journal.flush()
+            rows.append(row)
+            if on_row:
+                on_row(row, False)
+    return rows
+
+
+def json_safe(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}

@@ -1,0 +1,131 @@
+"""Tables of a bench run: the study's layout per operating point, and BD-rate against uniform."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import defaultdict
+
+import numpy as np
+
+#: The study's columns, then the region-of-interest ones.
+TABLE_COLUMNS = [
+    ("ratio", "Ratio", "{:.2f}"),
+    ("bpp", "BPP", "{:.4f}"),
+    ("mse", "MSE", "{:.2f}"),
+    ("psnr", "PSNR", "{:.2f}"),
+    ("ssim", "SSIM", "{:.4f}"),
+    ("ms_ssim", "MS-SSIM", "{:.4f}"),
+    ("roi_psnr", "ROI PSNR", "{:.2f}"),
+    ("background_psnr", "BG PSNR", "{:.2f}"),
+    ("weighted_psnr", "W-PSNR", "{:.2f}"),
+]
+#: Distortions BD-rate is computed on (dB scales), rate in bpp.
+BD_METRICS = ("psnr", "ms_ssim_db", "roi_psnr", "weighted_psnr")
+
+
+def _value(row: dict, key: str) -> float:
+    value = row.get(key)
+    return math.nan if value is None else float(value)
+
+
+def label(row: dict) -> str:
+    return row["method"] if row["method"] == "uniform" else f"{row['method']} / {row['map']}"
+
+
+def _ordered_points(rows: list[dict]) -> list[str]:
+    seen = []
+    for row in rows:
+        if row["point"] not in seen:
+            seen.append(row["point"])
+    return seen
+
+
+def point_tables(rows: list[dict]) -> str:
+    """One Markdown table per (codec, point): mean over images of each column, per method / map."""
+    out = []
+    for codec in sorted({r["codec"] for r in rows}):
+        for point in _ordered_points(rows):
+            group = [r for r in rows if r["codec"] == codec and r["point"] == point]
+            if not group:
+                continue
+            images = len({r["image"] for r in group})
+            out.append(f"#### {codec}, point {point} ({images} images; means over images)\n")
+            header = "| Method | " + " | ".join(c[1] for c in TABLE_COLUMNS) + " |"
+            out += [header, "|" + " --- |" * (len(TABLE_COLUMNS) + 1)]
+            by_label = defaultdict(list)
+            for row in group:
+                by_label[label(row)].append(row)
+            for name in sorted(by_label, key=lambda n: (n != "uniform", n)):
+                cells = []
+                for key, _, fmt in TABLE_COLUMNS:
+                    values = [v for v in (_value(r, key) for r in by_label[name]) if math.isfinite(v)]
+                    cells.append(fmt.format(np.mean(values)) if values else "-")
+                out.append(f"| {name} | " + " | ".join(cells) + " |")
+            out.append("")
+    return "\n".join(out)
+
+
+def bd_rates(rows: list[dict]) -> list[dict]:
+    """BD-rate (%) and BD-PSNR (dB) of each method / map against the same codec's uniform encode.
+
+    Per image over the operating points (pchip, the ``bjontegaard`` package), then the mean over
+    images. Needs at least 3 points; images where a curve is not monotone enough are skipped.
+    """
+    import bjontegaard
+
+    results = []
+    curves = defaultdict(dict)
+    for row in rows:
+        curves[(row["codec"], label(row), row["image"])][row["point"]] = row
+    for codec in sorted({r["codec"] for r in rows}):
+        tests = sorted({label(r) for r in rows if r["codec"] == codec and r["method"] != "uniform"})
+        for test in tests:
+            for metric in BD_METRICS:
+                rates, psnrs, used = [], [], 0
+                for image in sorted({r["image"] for r in rows}):
+                    anchor = curves.get((codec, "uniform", image), {})
+                    other = curves.get((codec, test, image), {})
+                    common = [p for p in anchor if p in other]
+                    if len(common) < 3:
+                        continue
+                    ra = [_value(anchor[p], "bpp") for p in common]
+                    da = [_value(anchor[p], metric) for p in common]
+                    rt = [_value(other[p], "bpp") for p in common]
+                    dt = [_value(other[p], metric) for p in common]
+                    if not all(math.isfinite(v) for v in ra + da + rt + dt):
+                        continue
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            rates.append(bjontegaard.bd_rate(ra, da, rt, dt, method="pchip", min_overlap=0))
+                            psnrs.append(bjontegaard.bd_psnr(ra, da, rt, dt, method="pchip", min_overlap=0))
+                        used += 1
+                    except Exception:  # noqa: BLE001 - a non-monotone curve: leave this image out
+                        continue
+                if used:
+                    results.append({"codec": codec, "method": test, "metric": metric, "images": used,
+                                    "bd_rate_percent": float(np.mean(rates)), "bd_db": float(np.mean(psnrs))})
+    return results
+
+
+def bd_table(results: list[dict]) -> str:
+    if not results:
+        return "BD-rate needs at least 3 operating points per image.\n"
+    lines = ["| codec | method / map | distortion | images | BD-rate (%) | BD-quality (dB) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        lines.append(f"| {r['codec']} | {r['method']} | {r['metric']} | {r['images']} | "
+                     f"{r['bd_rate_percent']:+.2f} | {r['bd_db']:+.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_markdown(rows: list[dict], bd: list[dict]) -> str:
+    return (
+        "### Tables (means over images; sizes matched to the uniform encode of each point)\n\n"
+        "ROI PSNR / BG PSNR: RGB PSNR inside / outside the subject boxes (images with boxes only); "
+        "W-PSNR: PSNR weighted by the boxes map (or the default map where no boxes).\n\n"
+        + point_tables(rows)
+        + "\n### BD-rate against the uniform encode (negative = fewer bits for the same quality)\n\n"
+        + bd_table(bd)
+    )

@@ -1,0 +1,17 @@
+"""Default settings, chosen by measurement (BENCHMARKS.md); one place so the CLI and the API agree.
+
+Kept free of heavy imports: the command line reads these before torch is loaded.
+"""
+
+METHOD = "adaptive"
+PLAN = "quantile"
+#: Mean quality when neither a quality nor a target is given (libjpeg's and Pillow's default).
+QUALITY = 75.0
+#: The plan's two ends. With a target or a mean quality, only their gap (the plan's contrast)
+#: matters: rate control moves the whole plan. Gap 50 with the quantile plan measured best on the
+#: default map (subject up, background down by about 1 dB, at equal size).
+ROI_QUALITY = 80.0
+BG_QUALITY = 30.0
+TOP_K = 5
+SHORT_SIDE = 224
+FILL = "gray"

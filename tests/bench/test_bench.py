@@ -1,0 +1,102 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from roicodec.bench import BenchSpec, count_tasks, run
+from roicodec.bench.grid import ROWS_FILE, load_done
+from roicodec.cli import app
+from roicodec.errors import OptionError
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory, kodim23):
+    """Two real 256x192 crops and subject boxes for one of them."""
+    folder = tmp_path_factory.mktemp("data")
+    Image.fromarray(np.ascontiguousarray(kodim23[80:272, 420:676])).save(folder / "parrot.png")
+    Image.fromarray(np.ascontiguousarray(kodim23[300:492, 0:256])).save(folder / "leaves.png")
+    boxes = folder / "boxes.json"
+    boxes.write_text(json.dumps({"_about": "test", "parrot.png": [[40, 20, 200, 180]]}))
+    return folder, boxes
+
+
+def spec(dataset, out, **changes):
+    folder, boxes = dataset
+    base = dict(dataset=folder, out=out, methods=("uniform", "adaptive"), maps=("default", "boxes"),
+                points=(30, 50, 70), boxes=boxes)
+    base.update(changes)
+    return BenchSpec(**base)
+
+
+def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
+    rows, paths = run(spec(dataset, tmp_path))
+    # parrot: 3 points x (uniform + adaptive/default + adaptive/boxes); leaves: no boxes map
+    assert len(rows) == 3 * 3 + 3 * 2 == count_tasks(spec(dataset, tmp_path))
+    for row in rows:
+        assert row["target_bytes"] * 0.99 <= row["bytes"] <= row["target_bytes"]
+        assert np.isfinite(row["psnr"]) and np.isfinite(row["ms_ssim"])
+    parrot = [r for r in rows if r["image"] == "parrot"]
+    assert all(np.isfinite(r["roi_psnr"]) and np.isfinite(r["background_psnr"]) for r in parrot)
+    assert all("roi_psnr" not in r for r in rows if r["image"] == "leaves")
+    for key in ("csv", "json", "summary", "bd", "rd_jpeg_psnr", "rd_jpeg_roi_psnr"):
+        assert paths[key].is_file() and paths[key].stat().st_size > 100, key
+    summary = paths["summary"].read_text()
+    assert "| Method | Ratio | BPP | MSE | PSNR | SSIM | MS-SSIM |" in summary
+    assert "adaptive / boxes" in summary and "BD-rate" in summary
+    bd = json.loads(paths["bd"].read_text())
+    assert {r["method"] for r in bd} == {"adaptive / default", "adaptive / boxes"}
+    # The boxes map must buy subject quality at equal size: BD on ROI PSNR is negative (fewer bits).
+    roi = next(r for r in bd if r["method"] == "adaptive / boxes" and r["metric"] == "roi_psnr")
+    assert roi["bd_rate_percent"] < 0 and roi["bd_db"] > 0
+
+
+def test_an_interrupted_run_resumes_without_redoing_rows(dataset, tmp_path):
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def stop_after_four(row, cached):
+        seen.append(row)
+        if len(seen) == 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run(spec(dataset, tmp_path), stop_after_four)
+    assert len(load_done(tmp_path)) == 4
+    with open(tmp_path / ROWS_FILE, "a") as journal:
+        journal.write('{"torn line')  # a crash mid-write
+    cached = []
+    rows, _ = run(spec(dataset, tmp_path), lambda row, was_cached: cached.append(was_cached))
+    assert cached.count(True) == 4 and cached.count(False) == len(rows) - 4
+    assert [r["bytes"] for r in rows[:4]] == [r["bytes"] for r in seen]
+
+
+def test_bpp_points(dataset, tmp_path):
+    rows, _ = run(spec(dataset, tmp_path, points=None, bpp=(0.4, 0.8, 1.2), maps=("default",), images=("leaves",)))
+    uniform = [r for r in rows if r["method"] == "uniform"]
+    assert [r["point"] for r in uniform] == ["0.4bpp", "0.8bpp", "1.2bpp"]
+    assert all(r["bpp"] <= float(r["point"][:-3]) for r in uniform)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"methods": ("uniform", "teleport")}, {"maps": ("psychic",)}, {"points": None}, {"points": (0, 50)},
+     {"maps": ("boxes",), "boxes": None}, {"codecs": ("gif",)}, {"images": ("nope",)}],
+)
+def test_bad_specs_are_refused(dataset, tmp_path, changes):
+    with pytest.raises(OptionError):
+        run(spec(dataset, tmp_path, **changes))
+
+
+def test_bench_command_shows_progress_and_writes_plots(dataset, tmp_path):
+    folder, boxes = dataset
+    result = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path), "--methods", "uniform,adaptive",
+                                      "--points", "40,60,80", "--images", "parrot", "--boxes", str(boxes)])
+    assert result.exit_code == 0, result.output
+    assert "rows; wrote" in result.output
+    assert (tmp_path / "plots" / "rd_jpeg_psnr.png").is_file()
+    bad = CliRunner().invoke(app, ["bench", str(folder), "--points", "50", "--bpp", "0.5"])
+    assert bad.exit_code == 2 and "roicodec: error:" in bad.output
