@@ -8,6 +8,7 @@ import numpy as np
 
 from .codecs.pillow_jpeg import decode, encode_uniform
 from .errors import OptionError
+from .evaluation import evaluate
 from .ratecontrol import fit_to_size
 
 
@@ -20,20 +21,9 @@ def same_size_uniform(rgb: np.ndarray, size_bytes: int) -> tuple[bytes, int] | N
     return fitted.data, int(fitted.knob)
 
 
-def quality_figures(rgb: np.ndarray, data: bytes) -> dict[str, float]:
-    from . import metrics
-
-    decoded = decode(data)
-    return {
-        "psnr": metrics.psnr(rgb, decoded),
-        "ssim": metrics.ssim(rgb, decoded),
-        "ms_ssim": metrics.ms_ssim(rgb, decoded),
-    }
-
-
 def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> str:
     height, width = rgb.shape[:2]
-    raw = height * width * 3
+    raw = height * width * 3  # bytes of the decoded RGB picture
     rows = [("roicodec " + result.method, result.data, f"mean q {result.quality:.1f}")]
     uniform = same_size_uniform(rgb, result.size_bytes)
     if uniform is not None:
@@ -43,10 +33,10 @@ def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> s
         f"{'':26} {'bytes':>8} {'bpp':>7} {'ratio':>7} {'PSNR-Y':>8} {'SSIM':>7} {'MS-SSIM':>8}  setting",
     ]
     for label, data, setting in rows:
-        figures = quality_figures(rgb, data)
+        f = evaluate(rgb, decode(data), size_bytes=len(data))
         lines.append(
-            f"{label:26} {len(data):8d} {len(data) * 8 / (height * width):7.3f} {raw / len(data):6.1f}x"
-            f" {figures['psnr']:8.2f} {figures['ssim']:7.4f} {figures['ms_ssim']:8.4f}  {setting}"
+            f"{label:26} {len(data):8d} {f['bpp']:7.3f} {f['ratio']:6.1f}x"
+            f" {f['psnr']:8.2f} {f['ssim']:7.4f} {f['ms_ssim']:8.4f}  {setting}"
         )
     if result.target_bytes is not None:
         lines.append(f"target {result.target_bytes} bytes, reached {result.size_bytes} after {result.encodes} encodes")

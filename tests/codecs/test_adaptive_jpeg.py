@@ -99,6 +99,10 @@ def test_fine_quality_is_the_plan_maximum():
     assert fine_quality(np.array([[10.0, 62.2]])) == 62.2
     assert fine_quality(np.array([[130.0]])) == 100
     assert fine_quality(np.array([[0.0]])) == 1
+    plan = np.full((10, 10), 60.0)
+    plan[0, :3] = 100.0
+    assert fine_quality(plan, 95) == 95  # a few hot blocks do not force a step-1 table
+    assert fine_quality(np.full((10, 10), 99.0), 95) == 99  # a plan that is all high keeps its table
 
 
 def test_fractional_tables_lie_between_the_integer_ones():

@@ -6,7 +6,8 @@ from roicodec.codecs.pillow_jpeg import decode, encode_uniform
 
 def test_levels_span_the_plan():
     assert level_qualities(np.array([[20.0, 80.0]])).tolist() == [20, 35, 50, 65, 80]
-    assert level_qualities(np.array([[50.2, 50.4]])).tolist() == [50, 51]
+    np.testing.assert_allclose(level_qualities(np.array([[50.2, 50.4]])), [50.2, 50.25, 50.3, 50.35, 50.4])
+    assert level_qualities(np.array([[40.0, 40.0]])).tolist() == [40.0]
 
 
 def test_pixel_plan_is_aligned_to_the_whole_image():
@@ -22,7 +23,7 @@ def test_composite_takes_each_region_from_its_level(kodim23_small):
     plan = np.full((22, 32), 10.0)
     plan[:, 16:] = 90.0
     picture, final = encoder.composite(plan)
-    assert final == 90
+    assert final == 90.0
     q10 = decode(encode_uniform(kodim23_small, 10))
     q90 = decode(encode_uniform(kodim23_small, 90))
     np.testing.assert_array_equal(picture[:, :100], q10[:, :100])

@@ -45,16 +45,24 @@ class AdaptiveJpegSettings:
     """Knobs of the adaptive encoder; the defaults are the measured best (see BENCHMARKS.md)."""
 
     lambda_scale: float = DEFAULT_LAMBDA_SCALE
-    chroma_distortion_weight: float = 4.0  # one 4:2:0 chroma sample covers four pixels
+    #: Weight of chroma distortion against luma in the rate-distortion choices (1 = as luma).
+    chroma_distortion_weight: float = 1.0
     progressive: bool = False
     #: "rdo": rate-distortion thresholding (default); "requantise": round each coefficient to the
     #: nearest whole multiple of the fine step that approximates the block's own step (the first
     #: prototype, kept to measure against).
     quantiser: str = "rdo"
+    #: Highest quality of the file's table unless nearly every block asks for more (see
+    #: :func:`fine_quality`). Above ~95 the steps shrink to 1-2, every block coarser than the table
+    #: pays extra magnitude bits on each coefficient, and the planned blocks themselves cost about
+    #: twice as much for little visible gain.
+    max_fine_quality: float = 95.0
 
     def __post_init__(self):
         if self.quantiser not in QUANTISERS:
             raise OptionError(f"unknown quantiser {self.quantiser!r}; available: {', '.join(QUANTISERS)}")
+        if not 1 <= self.max_fine_quality <= 100:
+            raise OptionError(f"max fine quality must be in [1, 100], got {self.max_fine_quality}")
         if not self.lambda_scale >= 0:
             raise OptionError(f"lambda scale must be >= 0, got {self.lambda_scale}")
 
@@ -80,10 +88,11 @@ def _symbol_bits(run: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 
 class _ComponentQuantiser:
-    """Everything about one component's blocks that does not depend on the Lagrange multiplier.
+    """Everything about one component's blocks that does not depend on the plan.
 
-    Only the non-zero AC coefficients at the fine step can be kept or dropped, so the work is done on
-    those alone, as flat arrays in block order (a few percent of all coefficients at usual qualities).
+    Only coefficients that are non-zero at the fine step can be kept, coarsened or dropped, so the
+    work is done on those alone, as flat arrays in block order (a few percent of all coefficients
+    at usual qualities).
     """
 
     def __init__(self, coefficients: np.ndarray, fine_step: np.ndarray, distortion_weight: float):
@@ -92,23 +101,40 @@ class _ComponentQuantiser:
         self.quantised = np.rint(zigzag / fine_step).astype(np.int16)
         self.fine_step = fine_step.astype(np.float32)
         self.true_ac = zigzag[:, 1:].astype(np.float32)
+        self.weight = np.float32(distortion_weight)
         block, position = np.nonzero(self.quantised[:, 1:])  # row-major: sorted by block, then position
         self.block, self.position = block, position
-        value = self.quantised[block, position + 1].astype(np.float32)
-        true_value = zigzag[block, position + 1].astype(np.float32)
-        step = fine_step[1:].astype(np.float32)[position]
-        self.distortion_saved = distortion_weight * (true_value**2 - (true_value - step * value) ** 2)
-        self.size = _bit_length(value)
-        self.bits_alone = _symbol_bits(np.zeros_like(self.size), self.size)
+        self.value = self.quantised[block, position + 1].astype(np.float32)
+        self.true_value = self.true_ac[block, position]
+        self.step = self.fine_step[1:][position]
 
-    def threshold(self, lagrange: np.ndarray) -> np.ndarray:
-        """Rate-distortion optimised thresholding with a (N, 63) multiplier; natural-order int16 blocks.
+    def threshold(self, lagrange: np.ndarray, target_step: np.ndarray) -> np.ndarray:
+        """Rate-distortion optimised quantisation for a (N, 63) multiplier and target step per coefficient.
 
-        Pass 1 drops each coefficient whose distortion saving is worth less than its bits; pass 2,
-        with the true zero runs, ends each block early (EOB) where the whole tail is not worth its bits.
+        Pass 1 gives each coefficient the cheapest of three choices in D + lambda R: its fine value,
+        the nearest whole multiple m of the fine step with m ~ target / fine step (what a block
+        planned for that step would hold, at the price of log2(m) extra magnitude bits), or zero.
+        Pass 2, with the true zero runs, ends each block early (EOB) where the whole tail is not
+        worth its bits.
         """
         lam = lagrange[self.block, self.position]
-        kept = np.flatnonzero(self.distortion_saved >= lam * self.bits_alone)
+        multiple = np.maximum(np.float32(1), np.rint(target_step[self.block, self.position] / self.step))
+        coarse = multiple * np.rint(self.true_value / (multiple * self.step))
+        zero_run = np.zeros_like(self.value)
+        cost_zero = self.weight * self.true_value**2
+        cost_fine = self.weight * (self.true_value - self.step * self.value) ** 2 + lam * _symbol_bits(
+            zero_run, _bit_length(self.value))
+        cost_coarse = np.where(
+            coarse != 0,
+            self.weight * (self.true_value - self.step * coarse) ** 2 + lam * _symbol_bits(zero_run, _bit_length(coarse)),
+            cost_zero,
+        )
+        chosen = np.where(cost_coarse < cost_fine, coarse, self.value)
+        chosen_cost = np.minimum(cost_coarse, cost_fine)
+        kept = np.flatnonzero((chosen != 0) & (chosen_cost < cost_zero))
+        value = chosen[kept]
+        size = _bit_length(value)
+        distortion_saved = cost_zero[kept] - self.weight * (self.true_value[kept] - self.step[kept] * value) ** 2
         block, position = self.block[kept], self.position[kept]
         # Zero run before each kept coefficient, counted from the previous kept one of its block.
         first = np.ones(len(kept), dtype=bool)
@@ -117,8 +143,8 @@ class _ComponentQuantiser:
         previous[0:1] = -1
         previous[1:] = position[:-1]
         previous[first] = -1
-        bits = _symbol_bits((position - previous - 1).astype(np.float32), self.size[kept])
-        gain = lam[kept] * bits - self.distortion_saved[kept]  # what dropping each one alone gains
+        bits = _symbol_bits((position - previous - 1).astype(np.float32), size)
+        gain = lam[kept] * bits - distortion_saved  # what dropping each one alone gains
         # Gain of dropping a coefficient and everything after it in its block (an earlier EOB).
         starts = np.flatnonzero(first)
         block_total = np.add.reduceat(gain, starts) if len(kept) else gain
@@ -130,13 +156,11 @@ class _ComponentQuantiser:
         is_cut = (tail >= best[group]) & (best[group] > 0)
         index = np.arange(len(kept))
         first_cut = np.minimum.reduceat(np.where(is_cut, index, len(kept)), starts) if len(kept) else index
-        survive = kept[index < first_cut[group]]
+        survive = index < first_cut[group]
 
         out = self.quantised.copy()
         out[:, 1:] = 0
-        out[self.block[survive], self.position[survive] + 1] = self.quantised[
-            self.block[survive], self.position[survive] + 1
-        ]
+        out[block[survive], position[survive] + 1] = value[survive].astype(np.int16)
         return self._natural(out)
 
     def requantise(self, target_step: np.ndarray) -> np.ndarray:
@@ -164,9 +188,15 @@ def _chroma_quality(luma_quality: np.ndarray, rows: int, cols: int) -> np.ndarra
     return padded.reshape(rows, 2, cols, 2).mean(axis=(1, 3))
 
 
-def fine_quality(block_quality: np.ndarray) -> float:
-    """The quality of the table written to the file: the finest any block asks for (fractional)."""
-    return float(np.clip(np.max(block_quality), 1.0, 100.0))
+def fine_quality(block_quality: np.ndarray, max_fine_quality: float = 100.0) -> float:
+    """The quality of the table written to the file (fractional).
+
+    The finest quality any block asks for, but not above ``max_fine_quality`` unless 90 % of the
+    blocks ask for more (then the plan is near-uniform and high, and the table follows it).
+    Blocks planned above the table's quality get the table's quality.
+    """
+    highest = float(np.clip(np.max(block_quality), 1.0, 100.0))
+    return min(highest, max(max_fine_quality, float(np.percentile(block_quality, 10))))
 
 
 class AdaptiveJpegEncoder:
@@ -194,7 +224,7 @@ class AdaptiveJpegEncoder:
     def quantise(self, block_quality: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Quantised (Y, Cb, Cr) int16 coefficient arrays and the two tables for a per-block plan."""
         block_quality = np.asarray(block_quality, dtype=np.float64)
-        q_fine = fine_quality(block_quality)
+        q_fine = fine_quality(block_quality, self.settings.max_fine_quality)
         tables = np.stack([scaled_table(LUMA_BASE, q_fine), scaled_table(CHROMA_BASE, q_fine)])
         rows, cols = self.planes.y.shape[:2]
         qualities = (
@@ -212,8 +242,8 @@ class AdaptiveJpegEncoder:
             if self.settings.quantiser == "requantise":
                 out.append(component.requantise(target_step))
                 continue
-            lagrange = np.float32(self.settings.lambda_scale * distortion_weight) * target_step**2
-            out.append(component.threshold(lagrange))
+            lagrange = np.float32(self.settings.lambda_scale) * target_step**2
+            out.append(component.threshold(lagrange, target_step))
         return out, tables
 
     def encode(self, block_quality: np.ndarray) -> bytes:

@@ -23,28 +23,33 @@ def pixel_plan(block_quality: np.ndarray, height: int, width: int, block: int = 
 
 
 def level_qualities(block_quality: np.ndarray, levels: int = DEFAULT_LEVELS) -> np.ndarray:
-    """``levels`` integer qualities spread evenly over the plan's range (fewer if the range is narrow)."""
-    low = max(1, int(np.floor(np.min(block_quality))))
-    high = min(100, int(np.ceil(np.max(block_quality))))
-    return np.unique(np.rint(np.linspace(low, high, levels)).astype(int))
+    """``levels`` qualities spread evenly over the plan's range (fractional, so that rate control,
+    which moves the whole plan, changes every level smoothly instead of in whole-quality jumps)."""
+    low = float(np.clip(np.min(block_quality), 1.0, 100.0))
+    high = float(np.clip(np.max(block_quality), 1.0, 100.0))
+    return np.unique(np.round(np.linspace(low, high, levels), 3))
 
 
 class BlendEncoder:
-    """Keeps the decoded level images of one picture, so rate control re-encodes only what changed."""
+    """Encodes one picture for many plans (rate control), keeping the decoded levels it has made."""
 
     def __init__(self, rgb: np.ndarray, levels: int = DEFAULT_LEVELS, progressive: bool = False):
         self.rgb = rgb
         self.levels = levels
         self.progressive = progressive
-        self._decoded: dict[int, np.ndarray] = {}
+        self._decoded: dict[float, np.ndarray] = {}
 
-    def _level_image(self, quality: int) -> np.ndarray:
+    def _level_image(self, quality: float) -> np.ndarray:
         if quality not in self._decoded:
             self._decoded[quality] = decode(encode_uniform(self.rgb, quality))
         return self._decoded[quality]
 
-    def composite(self, block_quality: np.ndarray) -> tuple[np.ndarray, int]:
-        """The blended picture and the quality of its final encode (the plan's highest level)."""
+    def composite(self, block_quality: np.ndarray) -> tuple[np.ndarray, float]:
+        """The blended picture and the quality of its final encode: the plan's highest value.
+
+        Decoded levels are cached (a plan seen again costs no encode); the final encode takes the
+        plan's top, so file size follows the plan smoothly.
+        """
         height, width = self.rgb.shape[:2]
         qualities = level_qualities(block_quality, self.levels)
         per_pixel = pixel_plan(block_quality, height, width)
@@ -52,8 +57,8 @@ class BlendEncoder:
         out = np.empty_like(self.rgb)
         for index, quality in enumerate(qualities):
             where = nearest == index
-            out[where] = self._level_image(int(quality))[where]
-        return out, int(qualities[-1])
+            out[where] = self._level_image(float(quality))[where]
+        return out, float(np.clip(np.max(block_quality), 1.0, 100.0))
 
     def encode(self, block_quality: np.ndarray) -> bytes:
         picture, final_quality = self.composite(block_quality)
