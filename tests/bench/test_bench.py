@@ -40,7 +40,7 @@ def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
     parrot = [r for r in rows if r["image"] == "parrot"]
     assert all(np.isfinite(r["roi_psnr"]) and np.isfinite(r["background_psnr"]) for r in parrot)
     assert all("roi_psnr" not in r for r in rows if r["image"] == "leaves")
-    for key in ("csv", "json", "summary", "bd", "rd_jpeg_psnr", "rd_jpeg_roi_psnr"):
+    for key in ("csv", "json", "summary", "bd", "rd_jpeg_psnr", "rd_jpeg_roi_psnr", "rd_jpeg_psnr_common"):
         assert paths[key].is_file() and paths[key].stat().st_size > 100, key
     summary = paths["summary"].read_text()
     assert "| Method | Ratio | BPP | MSE | PSNR | SSIM | MS-SSIM |" in summary

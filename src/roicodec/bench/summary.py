@@ -41,28 +41,46 @@ def _ordered_points(rows: list[dict]) -> list[str]:
     return seen
 
 
+def _table(rows: list[dict], columns) -> list[str]:
+    """Rows of one Markdown table: the mean of each column per method / map."""
+    out = ["| Method | " + " | ".join(c[1] for c in columns) + " |", "|" + " --- |" * (len(columns) + 1)]
+    by_label = defaultdict(list)
+    for row in rows:
+        by_label[label(row)].append(row)
+    for name in sorted(by_label, key=lambda n: (n != "uniform", n)):
+        cells = []
+        for key, _, fmt in columns:
+            values = [v for v in (_value(r, key) for r in by_label[name]) if math.isfinite(v)]
+            cells.append(fmt.format(np.mean(values)) if values else "-")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out + [""]
+
+
 def point_tables(rows: list[dict]) -> str:
-    """One Markdown table per (codec, point): mean over images of each column, per method / map."""
+    """Markdown tables per (codec, point), each a mean over one fixed set of images.
+
+    First over every image, with the methods / maps that cover them all; then, where subject boxes
+    exist for only some images, over those images alone with every method / map and the ROI columns.
+    """
+    whole_columns = [c for c in TABLE_COLUMNS if c[0] not in ("roi_psnr", "background_psnr")]
     out = []
     for codec in sorted({r["codec"] for r in rows}):
         for point in _ordered_points(rows):
             group = [r for r in rows if r["codec"] == codec and r["point"] == point]
             if not group:
                 continue
-            images = len({r["image"] for r in group})
-            out.append(f"#### {codec}, point {point} ({images} images; means over images)\n")
-            header = "| Method | " + " | ".join(c[1] for c in TABLE_COLUMNS) + " |"
-            out += [header, "|" + " --- |" * (len(TABLE_COLUMNS) + 1)]
-            by_label = defaultdict(list)
+            images = {r["image"] for r in group}
+            coverage = defaultdict(set)
             for row in group:
-                by_label[label(row)].append(row)
-            for name in sorted(by_label, key=lambda n: (n != "uniform", n)):
-                cells = []
-                for key, _, fmt in TABLE_COLUMNS:
-                    values = [v for v in (_value(r, key) for r in by_label[name]) if math.isfinite(v)]
-                    cells.append(fmt.format(np.mean(values)) if values else "-")
-                out.append(f"| {name} | " + " | ".join(cells) + " |")
-            out.append("")
+                coverage[label(row)].add(row["image"])
+            boxed = {r["image"] for r in group if math.isfinite(_value(r, "roi_psnr"))}
+            full = [r for r in group if coverage[label(r)] == images]
+            out.append(f"#### {codec}, point {point}: all {len(images)} images\n")
+            out += _table(full, whole_columns if boxed != images else TABLE_COLUMNS)
+            if boxed and boxed != images:
+                subset = [r for r in group if r["image"] in boxed and coverage[label(r)] >= boxed]
+                out.append(f"#### {codec}, point {point}: the {len(boxed)} images with subject boxes\n")
+                out += _table(subset, TABLE_COLUMNS)
     return "\n".join(out)
 
 
@@ -123,8 +141,8 @@ def bd_table(results: list[dict]) -> str:
 def summary_markdown(rows: list[dict], bd: list[dict]) -> str:
     return (
         "### Tables (means over images; sizes matched to the uniform encode of each point)\n\n"
-        "ROI PSNR / BG PSNR: RGB PSNR inside / outside the subject boxes (images with boxes only); "
-        "W-PSNR: PSNR weighted by the boxes map (or the default map where no boxes).\n\n"
+        "PSNR: luma (VQMT). ROI PSNR / BG PSNR: RGB PSNR inside / outside the subject boxes; "
+        "W-PSNR: RGB PSNR weighted by the boxes map (by the default map on images without boxes).\n\n"
         + point_tables(rows)
         + "\n### BD-rate against the uniform encode (negative = fewer bits for the same quality)\n\n"
         + bd_table(bd)
