@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 import roicodec
-from roicodec import metrics, qmap
+from roicodec.evaluation import evaluate
 from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE, AdaptiveJpegSettings
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
 from roicodec.imageio import load_image, write_atomic
@@ -42,18 +42,10 @@ DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "dat
 
 
 def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
-    decoded = decode(data)
-    row = {
-        "bytes": len(data),
-        "bpp": len(data) * 8 / (rgb.shape[0] * rgb.shape[1]),
-        "psnr": metrics.psnr(rgb, decoded),
-        "ssim": metrics.ssim(rgb, decoded),
-        "ms_ssim": metrics.ms_ssim(rgb, decoded),
-        "psnr_rgb": metrics.psnr_rgb(rgb, decoded),
-    }
+    """The columns of this benchmark, from the same evaluation `roicodec bench` uses."""
+    row = evaluate(rgb, decode(data), size_bytes=len(data), mask=mask)
     if mask is not None:
-        row["subject_psnr"] = metrics.roi_psnr(rgb, decoded, mask)
-        row["background_psnr"] = metrics.background_psnr(rgb, decoded, mask)
+        row["subject_psnr"] = row.pop("roi_psnr")
     return row
 
 

@@ -8,9 +8,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-# The CPU build of torch first: a plain "torch" requirement would pull a multi-GB CUDA build.
+# torch first, pinned to the CPU build this workplace's registry serves (a plain "torch" requirement
+# would pull a multi-GB CUDA build); elsewhere, if that pin is not available, any torch >= 2.2 does.
 if ! python -c "import torch" 2>/dev/null; then
-  python -m pip install --quiet "torch==2.13.0" || python -m pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+  python -m pip install --quiet "torch==2.13.0" || python -m pip install --quiet "torch>=2.2"
 fi
 python -m pip install --quiet -e ".[test]"
 # Optional: jpegtran writes progressive adaptive JPEGs (--progressive). Installed when we can.
