@@ -36,6 +36,7 @@ def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
     assert len(rows) == 3 * 3 + 3 * 2 == count_tasks(spec(dataset, tmp_path))
     for row in rows:
         assert row["target_bytes"] * 0.99 <= row["bytes"] <= row["target_bytes"]
+        assert row["method"] == "uniform" or row["size_matched"] is True
         assert np.isfinite(row["psnr"]) and np.isfinite(row["ms_ssim"])
     parrot = [r for r in rows if r["image"] == "parrot"]
     assert all(np.isfinite(r["roi_psnr"]) and np.isfinite(r["background_psnr"]) for r in parrot)
@@ -45,6 +46,7 @@ def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
     summary = paths["summary"].read_text()
     assert "| Method | Ratio | BPP | MSE | PSNR | SSIM | MS-SSIM |" in summary
     assert "adaptive / boxes" in summary and "BD-rate" in summary
+    assert "Every row is within 1 % below" in summary
     bd = json.loads(paths["bd"].read_text())
     assert {r["method"] for r in bd} == {"adaptive / default", "adaptive / boxes"}
     # The boxes map must buy subject quality at equal size: BD on ROI PSNR is negative (fewer bits).

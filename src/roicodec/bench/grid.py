@@ -169,8 +169,17 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
     return {
         "image": context.path.stem, "codec": codec, "method": method, "map": map_name, "point": label,
         "target_bytes": context.anchors[(codec, label)], "quality": result.quality, "encodes": result.encodes,
-        "seconds": seconds, **figures,
+        "seconds": seconds, "size_matched": size_matched(result.size_bytes, context.anchors[(codec, label)]),
+        **figures,
     }
+
+
+#: "Equal size" in DESIGN.md: at most the anchor's bytes and within 1 % of them.
+SIZE_TOLERANCE = 0.01
+
+
+def size_matched(size_bytes: int, target_bytes: int) -> bool:
+    return target_bytes * (1 - SIZE_TOLERANCE) <= size_bytes <= target_bytes
 
 
 def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None) -> list[dict]:

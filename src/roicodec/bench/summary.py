@@ -138,9 +138,20 @@ def bd_table(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def size_note(rows: list[dict]) -> str:
+    """Which rows missed the equal-size band (then their comparison is not at equal size)."""
+    missed = [r for r in rows if r["method"] != "uniform" and not r.get("size_matched", True)]
+    if not missed:
+        return "Every row is within 1 % below its uniform anchor's size.\n\n"
+    names = ", ".join(f"{r['image']} {r['point']} {label(r)} ({r['bytes'] / r['target_bytes']:.3f})" for r in missed[:10])
+    more = f" and {len(missed) - 10} more" if len(missed) > 10 else ""
+    return f"**{len(missed)} rows are not within 1 % below their anchor's size**: {names}{more}.\n\n"
+
+
 def summary_markdown(rows: list[dict], bd: list[dict]) -> str:
     return (
         "### Tables (means over images; sizes matched to the uniform encode of each point)\n\n"
+        + size_note(rows) +
         "PSNR: luma (VQMT). ROI PSNR / BG PSNR: RGB PSNR inside / outside the subject boxes; "
         "W-PSNR: RGB PSNR weighted by the boxes map (by the default map on images without boxes).\n\n"
         + point_tables(rows)
