@@ -5,8 +5,10 @@ from roicodec.codecs.pillow_jpeg import decode, encode_uniform
 
 
 def test_levels_span_the_plan():
-    assert level_qualities(np.array([[20.0, 80.0]])).tolist() == [20, 35, 50, 65, 80]
-    np.testing.assert_allclose(level_qualities(np.array([[50.2, 50.4]])), [50.2, 50.25, 50.3, 50.35, 50.4])
+    continuous = np.linspace(20.0, 80.0, 30).reshape(5, 6)
+    assert level_qualities(continuous).tolist() == [20, 35, 50, 65, 80]
+    assert level_qualities(np.array([[20.0, 80.0, 33.3]])).tolist() == [20, 33.3, 80]  # a stepped plan keeps its steps
+    np.testing.assert_allclose(level_qualities(np.linspace(50.2, 50.4, 9)[None]), [50.2, 50.25, 50.3, 50.35, 50.4])
     assert level_qualities(np.array([[40.0, 40.0]])).tolist() == [40.0]
 
 

@@ -23,11 +23,18 @@ def pixel_plan(block_quality: np.ndarray, height: int, width: int, block: int = 
 
 
 def level_qualities(block_quality: np.ndarray, levels: int = DEFAULT_LEVELS) -> np.ndarray:
-    """``levels`` qualities spread evenly over the plan's range (fractional, so that rate control,
-    which moves the whole plan, changes every level smoothly instead of in whole-quality jumps)."""
-    low = float(np.clip(np.min(block_quality), 1.0, 100.0))
-    high = float(np.clip(np.max(block_quality), 1.0, 100.0))
-    return np.unique(np.round(np.linspace(low, high, levels), 3))
+    """The qualities the picture is encoded at: the plan's own values when it has at most ``levels``
+    of them (quantile and two-level plans), else ``levels`` qualities spread evenly over its range.
+
+    Fractional, so that rate control, which moves the whole plan, changes every level smoothly; and
+    a stepped plan uses its steps, since levels between them would flip whole regions from one
+    level to the next at a single offset and make the file size jump.
+    """
+    clipped = np.clip(block_quality, 1.0, 100.0)
+    distinct = np.unique(np.round(clipped, 3))
+    if len(distinct) <= levels:
+        return distinct
+    return np.unique(np.round(np.linspace(float(clipped.min()), float(clipped.max()), levels), 3))
 
 
 class BlendEncoder:
