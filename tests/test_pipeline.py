@@ -72,6 +72,18 @@ def test_map_from_a_file_of_another_size(tmp_path, kodim23, box_map):
     assert result.importance.method == "user" and result.importance.values.shape == kodim23.shape[:2]
 
 
+def test_target_size_counts_the_metadata(tmp_path, kodim23_small):
+    icc = bytes(20000)  # a large (fake) profile must still fit inside the target
+    source = tmp_path / "big_icc.png"
+    rgb_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(kodim23_small).save(source, icc_profile=rgb_profile + icc[: 20000 - len(rgb_profile)])
+    for method in ("adaptive", "blend", "uniform"):
+        result = roicodec.compress(source, method=method, target_size=30000)
+        assert 30000 * 0.98 <= result.size_bytes <= 30000, method
+        with Image.open(io.BytesIO(result.data)) as image:
+            assert len(image.info["icc_profile"]) == 20000, method
+
+
 def test_icc_profile_is_carried_into_the_output(tmp_path, kodim23_small):
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     source = tmp_path / "in.png"

@@ -161,13 +161,14 @@ def compress(
         encoder = AdaptiveJpegEncoder(rgb, settings)
 
         def encode(offset: float) -> bytes:
-            return encoder.encode(qmap.shifted(base_plan, offset))
+            # Metadata inside the loop: the target counts the bytes of the file as written.
+            return add_metadata(encoder.encode(qmap.shifted(base_plan, offset)), **metadata)
 
     else:
         blender = BlendEncoder(rgb, progressive=progressive)
 
         def encode(offset: float) -> bytes:
-            return blender.encode(qmap.shifted(base_plan, offset))
+            return add_metadata(blender.encode(qmap.shifted(base_plan, offset)), **metadata)
 
     if target is None:
         data, offset, encodes = encode(0.0), 0.0, 1
@@ -179,7 +180,6 @@ def compress(
         data, offset, encodes = fitted.data, fitted.knob, fitted.encodes
     final_plan = qmap.shifted(base_plan, offset)
     timings["encode"] = time.perf_counter() - step
-    data = add_metadata(data, **metadata)
     timings["total"] = time.perf_counter() - started
     return CompressionResult(
         data=data,
