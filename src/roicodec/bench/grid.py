@@ -156,8 +156,7 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
         if spec.points is not None:
             result = compress(context.loaded, method="uniform", quality=value)
         else:
-            target = max(1, int(value * rgb.shape[0] * rgb.shape[1] / 8))
-            result = compress(context.loaded, method="uniform", target_size=target)
+            result = compress(context.loaded, method="uniform", target_bpp=value)
         context.anchors[(codec, label)] = result.size_bytes
     else:
         target = context.anchors[(codec, label)]

@@ -1,17 +1,18 @@
 """Adaptive JPEG: one standard baseline JPEG whose 8x8 blocks carry different effective quality.
 
 Baseline JPEG has one quantisation table per component, so per-block quality cannot come from the
-tables. The file is written with the table of the finest quality the plan asks for, and each block is
-then quantised by rate-distortion optimised thresholding (Ramchandran & Vetterli, "Rate-distortion
-optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994) with a Lagrange
-multiplier that follows the plan: lambda = c * step(Q_block)^2. A cold block keeps only the few
-coefficients worth their bits, at the fine precision, instead of every coefficient inflated to a
-coarse multiple of the fine step (plain requantisation, which DESIGN.md measured as costly).
+tables. The file is written with the table of the finest quality the plan asks for (capped, see
+:func:`fine_quality`), and each block is then quantised by rate-distortion optimisation with a
+Lagrange multiplier that follows the plan, lambda = c * step(Q_block)^2: each coefficient takes the
+cheapest of its fine value, a coarse multiple of the fine step, or zero, and each block ends early
+where its tail is not worth its bits (the thresholding of Ramchandran & Vetterli, "Rate-distortion
+optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994). A cold block thus
+keeps few coefficients instead of every coefficient inflated to a coarse multiple of the fine step
+(plain requantisation, which DESIGN.md measured as costly).
 
-No maintained library does rate-distortion thresholding with a spatially varying multiplier on top of
-a standard encoder (mozjpeg's trellis takes one global lambda), hence the hand-written numpy below;
-libjpeg (through jpeglib) still writes the file with optimised Huffman tables.
-"""
+No maintained library does rate-distortion quantisation with a spatially varying multiplier on top
+of a standard encoder (mozjpeg's trellis takes one global lambda), hence the hand-written numpy
+below; libjpeg (through jpeglib) still writes the file with optimised Huffman tables."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class AdaptiveJpegSettings:
     #: Weight of chroma distortion against luma in the rate-distortion choices (1 = as luma).
     chroma_distortion_weight: float = 1.0
     progressive: bool = False
-    #: "rdo": rate-distortion thresholding (default); "requantise": round each coefficient to the
+    #: "rdo": rate-distortion optimised quantisation (default); "requantise": round each coefficient to the
     #: nearest whole multiple of the fine step that approximates the block's own step (the first
     #: prototype, kept to measure against).
     quantiser: str = "rdo"
@@ -231,11 +232,9 @@ class AdaptiveJpegEncoder:
             _fit_grid(block_quality, rows, cols),
             _chroma_quality(block_quality, *self.planes.cb.shape[:2]),
         )
-        weight = self.settings.chroma_distortion_weight
         out = []
-        for component, base, quality, distortion_weight in zip(
-            self._components(tables), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE),
-            (qualities[0], qualities[1], qualities[1]), (1.0, weight, weight),
+        for component, base, quality in zip(
+            self._components(tables), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE), (qualities[0], qualities[1], qualities[1])
         ):
             scale = (quality_scale(quality).reshape(-1, 1) / 100.0).astype(np.float32)
             target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)

@@ -59,15 +59,6 @@ def scaled_table(base: np.ndarray, quality: float) -> np.ndarray:
     return np.clip(np.floor(base * scale / 100.0 + 0.5), 1, 255).astype(np.uint16)
 
 
-def step_sizes(base: np.ndarray, quality: float | np.ndarray) -> np.ndarray:
-    """Continuous step sizes for (possibly fractional, possibly per-block) qualities.
-
-    Shape: ``quality.shape + (8, 8)``. Used to weigh rate against distortion, not written to files.
-    """
-    scale = quality_scale(quality)[..., None, None]
-    return np.clip(base * scale / 100.0, 1.0, 255.0)
-
-
 def _zigzag_order() -> np.ndarray:
     """Indices into a flattened 8x8 block, in JPEG zig-zag order."""
     order = sorted(
