@@ -36,3 +36,15 @@ def test_perfect_map_is_the_blurred_mask():
     assert importance.dtype == np.float32 and importance.max() == 1.0 and importance.min() == 0.0
     assert importance[25, 40] > 0.9 and importance[60, 90] < 0.05
     assert importance[mask].mean() > 3 * importance[~mask].mean()
+
+
+def test_lift_and_pointing_game():
+    from roicodec.roi import lift, pointing_hit
+
+    mask = box_mask([[0, 0, 50, 100]], (100, 100))  # left half
+    assert lift(np.ones((100, 100)), mask) == pytest.approx(1.0)
+    left_only = mask.astype(float)
+    assert lift(left_only, mask) == pytest.approx(2.0)
+    ramp = np.tile(np.linspace(1, 0, 100), (100, 1))  # hotter on the left
+    assert 1.0 < lift(ramp, mask) < 2.0
+    assert pointing_hit(ramp, mask) and not pointing_hit(ramp[:, ::-1], mask)

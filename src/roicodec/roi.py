@@ -63,3 +63,20 @@ def perfect_map(boxes, shape: tuple[int, int], sigma: float = PERFECT_MAP_SIGMA)
     if high - low < 1e-12:
         return np.ones(shape, np.float32)
     return ((blurred - low) / (high - low)).astype(np.float32)
+
+
+def lift(importance: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the map's mass inside the mask divided by the mask's share of the area.
+
+    1 means no better than a flat map; 1 / (mask share) is the most a map can reach.
+    """
+    total = float(np.sum(importance))
+    if total <= 0 or not mask.any():
+        return float("nan")
+    return (float(np.sum(importance[mask])) / total) / float(mask.mean())
+
+
+def pointing_hit(importance: np.ndarray, mask: np.ndarray) -> bool:
+    """The pointing game: does the map's hottest pixel fall inside the mask?"""
+    row, col = np.unravel_index(int(np.argmax(importance)), importance.shape)
+    return bool(mask[row, col])
