@@ -54,7 +54,7 @@ def run(args) -> list[dict]:
     boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
     boxes.pop("_about", None)
     names = args.images.split(",") if args.images else sorted(p.stem for p in (DATA / "kodak").glob("kodim*.png"))
-    load_backbone()  # once, outside the timings
+    load_backbone(args.backbone)  # once, outside the timings
     settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale, quantiser=args.quantiser)
     rows = []
     out_dir = Path(tempfile.mkdtemp(prefix="roicodec-bench-"))
@@ -70,7 +70,7 @@ def run(args) -> list[dict]:
 
         # The cost a compress is compared with: one forward pass + one uniform Pillow encode.
         t0 = time.perf_counter()
-        default = importance_map(rgb)
+        default = importance_map(rgb, method=args.map_method, backbone=args.backbone)
         t_map = time.perf_counter() - t0
         t0 = time.perf_counter()
         encode_uniform(rgb, args.reference_quality)
@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--roi-quality", type=float, default=DEFAULT_ROI_QUALITY)
     parser.add_argument("--bg-quality", type=float, default=DEFAULT_BG_QUALITY)
     parser.add_argument("--lambda-scale", type=float, default=DEFAULT_LAMBDA_SCALE)
+    parser.add_argument("--map-method", default="fused", help="map of the 'default' setting, e.g. msroi or ensemble:...")
+    parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--quantiser", default="rdo", help="adaptive JPEG quantiser: rdo or requantise")
     parser.add_argument("--out", type=Path, default=None, help="folder for results.json and summary.md")
     args = parser.parse_args()

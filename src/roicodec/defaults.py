@@ -12,6 +12,8 @@ QUALITY = 75.0
 #: default map (subject up, background down by about 1 dB, at equal size).
 ROI_QUALITY = 80.0
 BG_QUALITY = 30.0
+MAP_METHOD = "fused"
+BACKBONE = "efficientnet-lite0"
 TOP_K = 5
 SHORT_SIDE = 224
 FILL = "gray"

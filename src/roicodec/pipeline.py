@@ -99,6 +99,7 @@ def compress(
     threshold: float = 0.5,
     entropy_boost: float = 0.0,
     importance=None,
+    map_method: str = defaults.MAP_METHOD,
     backbone: str = DEFAULT_BACKBONE,
     top_k: int = defaults.TOP_K,
     short_side: int = DEFAULT_SHORT_SIDE,
@@ -109,8 +110,9 @@ def compress(
 ) -> CompressionResult:
     """Compress one image to a standard JPEG that spends its bits where the importance map is hot.
 
-    ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (the
-    embedded network's map), an :class:`ImportanceMap`, an (H, W) array in [0, 1] or a map image path.
+    ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (a
+    network's map, by ``map_method`` and ``backbone``), an :class:`ImportanceMap`, an (H, W) array in
+    [0, 1] or a map image path.
     ``quality`` sets the mean quality; ``target_size``/``target_bpp`` pick the largest output that fits.
     """
     timings: dict[str, float] = {}
@@ -134,7 +136,7 @@ def compress(
     step = time.perf_counter()
     importance = _as_importance(importance, rgb)
     if importance is None:
-        importance = importance_map(rgb, backbone=backbone, top_k=top_k, short_side=short_side)
+        importance = importance_map(rgb, method=map_method, backbone=backbone, top_k=top_k, short_side=short_side)
     timings["map"] = time.perf_counter() - step
 
     step = time.perf_counter()

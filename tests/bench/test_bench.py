@@ -77,7 +77,9 @@ def test_an_interrupted_run_resumes_without_redoing_rows(dataset, tmp_path):
 
 
 def test_bpp_points(dataset, tmp_path):
-    rows, _ = run(spec(dataset, tmp_path, points=None, bpp=(0.4, 0.8, 1.2), maps=("default",), images=("leaves",)))
+    rows, _ = run(spec(dataset, tmp_path, points=None, bpp=(0.4, 0.8, 1.2), maps=("msroi@efficientnet-lite1",),
+                       images=("leaves",)))
+    assert {r["map"] for r in rows if r["method"] == "adaptive"} == {"msroi@efficientnet-lite1"}
     uniform = [r for r in rows if r["method"] == "uniform"]
     assert [r["point"] for r in uniform] == ["0.4bpp", "0.8bpp", "1.2bpp"]
     assert all(r["bpp"] <= float(r["point"][:-3]) for r in uniform)
@@ -85,7 +87,8 @@ def test_bpp_points(dataset, tmp_path):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"methods": ("uniform", "teleport")}, {"maps": ("psychic",)}, {"points": None}, {"points": (0, 50)},
+    [{"methods": ("uniform", "teleport")}, {"maps": ("psychic",)}, {"maps": ("fused@alexnet",)},
+     {"maps": ("ensemble:fused",)}, {"maps": ()}, {"points": None}, {"points": (0, 50)},
      {"maps": ("boxes",), "boxes": None}, {"codecs": ("gif",)}, {"images": ("nope",)}],
 )
 def test_bad_specs_are_refused(dataset, tmp_path, changes):

@@ -24,11 +24,30 @@ from ..evaluation import evaluate
 from ..imageio import LoadedImage, load_image
 from ..pipeline import METHODS, compress
 from ..roi import box_mask, boxes_for, load_boxes_file, perfect_map
-from ..saliency import importance_map
+from ..saliency import DEFAULT_BACKBONE, EMBEDDED_BACKBONES, MAP_METHODS, importance_map
+from ..saliency.fusion import PREFIX as ENSEMBLE_PREFIX
+from ..saliency.fusion import parse_members
 
 CODECS = ("jpeg",)
-#: "default": the embedded network's map; "boxes": the subject boxes blurred (images with boxes only).
+#: "default": the compress default map; "boxes": the subject boxes blurred (images with boxes only);
+#: besides these, any map method, optionally @backbone ("msroi", "fused@efficientnet-lite2") or an
+#: ensemble spec ("ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2").
 MAPS = ("default", "boxes")
+
+
+def check_map_name(name: str) -> None:
+    """Refuse a map name that is neither a fixed one nor a valid map method spec."""
+    if name in MAPS:
+        return
+    if name.startswith(ENSEMBLE_PREFIX):
+        members = parse_members(name, DEFAULT_BACKBONE)
+    else:
+        method, _, backbone = name.partition("@")
+        members = [(method, backbone or DEFAULT_BACKBONE)]
+    for method, backbone in members:
+        if method not in MAP_METHODS or backbone not in EMBEDDED_BACKBONES:
+            raise OptionError(f"unknown map {name!r}; use default, boxes, a method ({', '.join(MAP_METHODS)}) "
+                              f"optionally @backbone ({', '.join(EMBEDDED_BACKBONES)}), or ensemble:a+b")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm")
 ROWS_FILE = "rows.jsonl"
 
@@ -51,11 +70,14 @@ class BenchSpec:
     def validate(self) -> None:
         if not Path(self.dataset).is_dir():
             raise OptionError(f"{self.dataset}: not a folder of images")
-        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS),
-                                      ("map", self.maps, MAPS)):
+        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS)):
             unknown = [c for c in chosen if c not in allowed]
             if unknown or not chosen:
                 raise OptionError(f"unknown {name} {', '.join(unknown) or '(none)'}; available: {', '.join(allowed)}")
+        if not self.maps:
+            raise OptionError("no map given; use default, boxes or a map method")
+        for name in self.maps:
+            check_map_name(name)
         if (self.points is None) == (self.bpp is None):
             raise OptionError("give either quality points or bpp points")
         if self.points is not None and not all(1 <= p <= 100 for p in self.points):
@@ -140,6 +162,11 @@ class _ImageContext:
                 self._maps[name] = importance_map(rgb).values
             elif name == "boxes":
                 self._maps[name] = perfect_map(self.boxes, rgb.shape[:2])
+            elif name.startswith(ENSEMBLE_PREFIX):
+                self._maps[name] = importance_map(rgb, method=name).values
+            else:
+                method, _, backbone = name.partition("@")
+                self._maps[name] = importance_map(rgb, method=method, backbone=backbone or DEFAULT_BACKBONE).values
         return self._maps[name]
 
     @property

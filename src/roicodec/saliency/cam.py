@@ -53,6 +53,19 @@ def normalise(values: np.ndarray) -> np.ndarray:
     return np.clip((values - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
+def _forward(rgb: np.ndarray, backbone: Backbone, short_side: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Last feature maps (C, h, w) and class probabilities (1000,) of one image."""
+    activations = backbone.features(preprocess(rgb, backbone, short_side))
+    return activations[0], backbone.classify(activations).softmax(dim=1)[0]
+
+
+def _result(cam: torch.Tensor, probabilities, indices, rgb: np.ndarray, method: str, backbone: Backbone):
+    names = imagenet_names()
+    classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
+    values = normalise(upsample_to(cam, *rgb.shape[:2]))
+    return ImportanceMap(values=values, classes=classes, method=method, backbone=backbone.name)
+
+
 def fused_cam(
     rgb: np.ndarray,
     *,
@@ -64,16 +77,37 @@ def fused_cam(
     if not 1 <= top_k <= 1000:
         raise OptionError(f"top-k must be between 1 and 1000, got {top_k}")
     backbone = backbone or load_backbone()
-    height, width = rgb.shape[:2]
     with torch.inference_mode():
-        activations = backbone.features(preprocess(rgb, backbone, short_side))
-        probabilities = backbone.classify(activations).softmax(dim=1)[0]
+        activations, probabilities = _forward(rgb, backbone, short_side)
         top_probabilities, top_indices = probabilities.topk(top_k)
         fused_weight = top_probabilities @ backbone.classifier_weight[top_indices]  # (C,)
-        cam = torch.relu(torch.einsum("c,chw->hw", fused_weight, activations[0]))
-        values = normalise(upsample_to(cam, height, width))
-    names = imagenet_names()
-    classes = tuple(
-        ClassScore(int(i), names[int(i)], float(p)) for p, i in zip(top_probabilities, top_indices)
-    )
-    return ImportanceMap(values=values, classes=classes, method="fused", backbone=backbone.name)
+        cam = torch.relu(torch.einsum("c,chw->hw", fused_weight, activations))
+        return _result(cam, probabilities, top_indices, rgb, "fused", backbone)
+
+
+#: MSROI's rule: every class at least this probable takes part (the most probable one always does).
+MSROI_THRESHOLD = 0.05
+
+
+def msroi_cam(
+    rgb: np.ndarray,
+    *,
+    backbone: Backbone | None = None,
+    threshold: float = MSROI_THRESHOLD,
+    short_side: int = DEFAULT_SHORT_SIDE,
+) -> ImportanceMap:
+    """MSROI-style multi-class map: the plain sum of the CAMs of every class above ``threshold``.
+
+    Unlike :func:`fused_cam` the classes are not weighted by their probability, so a second object
+    with a lower score gets as much of the map as the first.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise OptionError(f"MSROI threshold must be in [0, 1], got {threshold:g}")
+    backbone = backbone or load_backbone()
+    with torch.inference_mode():
+        activations, probabilities = _forward(rgb, backbone, short_side)
+        order = torch.argsort(probabilities, descending=True)
+        chosen = order[: max(1, int((probabilities >= threshold).sum()))]
+        summed_weight = backbone.classifier_weight[chosen].sum(dim=0)
+        cam = torch.relu(torch.einsum("c,chw->hw", summed_weight, activations))
+        return _result(cam, probabilities, chosen, rgb, "msroi", backbone)
