@@ -10,6 +10,14 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    """One torch thread, as the command line uses: on 2 cores more threads oversubscribe badly."""
+    import torch
+
+    torch.set_num_threads(1)
+
 SHARED_DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ..errors import OptionError
 from .backbones import DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, EMBEDDED_BACKBONES, Backbone, load_backbone
 from .cam import ClassScore, ImportanceMap, fused_cam, msroi_cam
+from .gradcams import OWN_METHODS, TORCHCAM_METHODS, cam_family_map
 from .fusion import PREFIX as ENSEMBLE_PREFIX
 from .fusion import mean_of, parse_members
 
 #: Map methods by name; ``ensemble:a+b`` combines them (see fusion.py).
-MAP_METHODS = ("fused", "msroi")
+MAP_METHODS = ("fused", "msroi", *TORCHCAM_METHODS, *OWN_METHODS)
 
 
 def importance_map(rgb, *, method: str = "fused", backbone: str = DEFAULT_BACKBONE, top_k: int = 5,
@@ -25,7 +26,9 @@ def importance_map(rgb, *, method: str = "fused", backbone: str = DEFAULT_BACKBO
     net = load_backbone(backbone)
     if method == "msroi":
         return msroi_cam(rgb, backbone=net, short_side=short_side)
-    return fused_cam(rgb, backbone=net, top_k=top_k, short_side=short_side)
+    if method == "fused":
+        return fused_cam(rgb, backbone=net, top_k=top_k, short_side=short_side)
+    return cam_family_map(rgb, method, backbone=net, top_k=top_k, short_side=short_side)
 
 
 __all__ = [
