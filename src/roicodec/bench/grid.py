@@ -35,15 +35,18 @@ CODECS = ("jpeg",)
 MAPS = ("default", "boxes")
 
 
+def _method_and_backbone(name: str) -> tuple[str, str]:
+    """'msroi@efficientnet-lite2' -> ('msroi', 'efficientnet-lite2'); no @ means the default backbone."""
+    method, _, backbone = name.partition("@")
+    return method, backbone or DEFAULT_BACKBONE
+
+
 def check_map_name(name: str) -> None:
     """Refuse a map name that is neither a fixed one nor a valid map method spec."""
     if name in MAPS:
         return
-    if name.startswith(ENSEMBLE_PREFIX):
-        members = parse_members(name, DEFAULT_BACKBONE)
-    else:
-        method, _, backbone = name.partition("@")
-        members = [(method, backbone or DEFAULT_BACKBONE)]
+    members = (parse_members(name, DEFAULT_BACKBONE) if name.startswith(ENSEMBLE_PREFIX)
+               else [_method_and_backbone(name)])
     for method, backbone in members:
         if method not in MAP_METHODS or backbone not in EMBEDDED_BACKBONES:
             raise OptionError(f"unknown map {name!r}; use default, boxes, a method ({', '.join(MAP_METHODS)}) "
@@ -165,8 +168,8 @@ class _ImageContext:
             elif name.startswith(ENSEMBLE_PREFIX):
                 self._maps[name] = importance_map(rgb, method=name).values
             else:
-                method, _, backbone = name.partition("@")
-                self._maps[name] = importance_map(rgb, method=method, backbone=backbone or DEFAULT_BACKBONE).values
+                method, backbone = _method_and_backbone(name)
+                self._maps[name] = importance_map(rgb, method=method, backbone=backbone).values
         return self._maps[name]
 
     @property
