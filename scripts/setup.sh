@@ -8,10 +8,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-# torch first, pinned to the CPU build this workplace's registry serves (a plain "torch" requirement
-# would pull a multi-GB CUDA build); elsewhere, if that pin is not available, any torch >= 2.2 does.
-if ! python -c "import torch" 2>/dev/null; then
-  python -m pip install --quiet "torch==2.13.0" || python -m pip install --quiet "torch>=2.2"
+# torch and torchvision first, as a consistent pair this workplace's disk holds (torchvision from
+# the registry does not import beside other torch builds; see DESIGN.md). Elsewhere, if the pins are
+# not available, any consistent pair >= 2.2 does.
+if ! python -c "import torch, torchvision" 2>/dev/null; then
+  if [ "$(uname -m)" = aarch64 ]; then PAIR="torch==2.9.1 torchvision==0.24.1"; else PAIR="torch==2.14.1 torchvision==0.29.1"; fi
+  # shellcheck disable=SC2086
+  python -m pip install --quiet $PAIR || python -m pip install --quiet "torch>=2.2" torchvision
 fi
 python -m pip install --quiet -e ".[test]"
 # Optional: jpegtran writes progressive adaptive JPEGs (--progressive). Installed when we can.

@@ -49,3 +49,9 @@ def textured() -> np.ndarray:
     base[20:60, 30:90] = [200, 40, 40]
     noisy = base + rng.normal(0, 12, base.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def kodim04(shared_data) -> np.ndarray:
+    """A portrait: a woman in a red hat (a face the Haar cascade finds)."""
+    return np.asarray(Image.open(shared_data / "kodak" / "kodim04.png").convert("RGB"))

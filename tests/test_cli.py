@@ -66,6 +66,24 @@ def test_map_method_and_backbone_options(photo, tmp_path):
         assert result.exit_code == 2 and result.output.startswith("roicodec: error:")
 
 
+def test_class_selection_and_suppression_options(photo, tmp_path):
+    result = run("map", photo, "-o", tmp_path / "m.png", "--classes", "bird")
+    assert result.exit_code == 0, result.output
+    assert "macaw (88)" in result.output and "more classes" in result.output
+    result = run("map", photo, "-o", tmp_path / "s.png", "--suppress", "bird", "--fusion", "threshold", "--alpha", "0.2")
+    assert result.exit_code == 0, result.output
+    assert "suppressed:" in result.output and "macaw" not in result.output
+    out = tmp_path / "s.jpg"
+    result = run("compress", photo, "-o", out, "--quality", "60", "--suppress", "bird", "--fill", "gray", "--erase", "1")
+    assert result.exit_code == 0, result.output
+    for args in (["--classes", "unicorn"], ["--erase", "9"], ["--fusion", "max"], ["--backbone", "resnet50"],
+                 ["--backbone", "vgg16", "--weights", tmp_path / "missing.pth"], ["--target-layer", "layer99"]):
+        result = run("map", photo, "-o", tmp_path / "x.png", *args)
+        assert result.exit_code == 2 and result.output.startswith("roicodec: error:"), (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_the_input_is_never_overwritten(photo):
     before = photo.read_bytes()
     result = run("compress", photo, "-o", photo)

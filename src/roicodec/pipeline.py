@@ -19,7 +19,7 @@ from .codecs.pillow_jpeg import encode_uniform
 from .errors import OptionError
 from .imageio import LoadedImage, load_image, load_map
 from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
-from .saliency import DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, ImportanceMap, importance_map
+from .saliency import ImportanceMap, MapOptions, importance_map
 
 METHODS = ("adaptive", "blend", "uniform")
 DEFAULT_METHOD = defaults.METHOD
@@ -99,11 +99,8 @@ def compress(
     threshold: float = 0.5,
     entropy_boost: float = 0.0,
     importance=None,
-    map_method: str = defaults.MAP_METHOD,
-    backbone: str = DEFAULT_BACKBONE,
-    top_k: int = defaults.TOP_K,
-    short_side: int = DEFAULT_SHORT_SIDE,
-    fill: str = defaults.FILL,
+    map_options: MapOptions | None = None,
+    fill: str | None = None,
     progressive: bool = False,
     background=(255, 255, 255),
     settings: AdaptiveJpegSettings | None = None,
@@ -111,8 +108,9 @@ def compress(
     """Compress one image to a standard JPEG that spends its bits where the importance map is hot.
 
     ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (a
-    network's map, by ``map_method`` and ``backbone``), an :class:`ImportanceMap`, an (H, W) array in
-    [0, 1] or a map image path.
+    network's map, as ``map_options`` say), an :class:`ImportanceMap`, an (H, W) array in [0, 1] or a
+    map image path. ``fill``: the colour of cut-out regions (default gray) and, when given, of the
+    regions of suppressed classes (otherwise they get the lowest quality).
     ``quality`` sets the mean quality; ``target_size``/``target_bpp`` pick the largest output that fits.
     """
     timings: dict[str, float] = {}
@@ -136,7 +134,7 @@ def compress(
     step = time.perf_counter()
     importance = _as_importance(importance, rgb)
     if importance is None:
-        importance = importance_map(rgb, method=map_method, backbone=backbone, top_k=top_k, short_side=short_side)
+        importance = importance_map(rgb, map_options)
     timings["map"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -151,8 +149,13 @@ def compress(
         base_plan = qmap.entropy_boost(base_plan, qmap.block_entropy(luma(rgb)), entropy_boost)
     weights = qmap.block_pixel_counts((height, width))
     cut = qmap.cutout_mask(base_plan)
+    if importance.suppressed is not None:
+        away = qmap.block_means(importance.suppressed.astype(np.float32)) >= 0.5
+        base_plan = np.where(away, float(np.min(base_plan)), base_plan)
+        if fill is not None:
+            cut = cut | away
     if cut.any():
-        rgb = _fill_cutout(rgb, cut, parse_fill(fill, rgb))
+        rgb = _fill_cutout(rgb, cut, parse_fill(fill or defaults.FILL, rgb))
     if target is None and (quality is not None or not explicit_range):
         base_plan = qmap.shift_to_mean(base_plan, DEFAULT_QUALITY if quality is None else quality, weights)
     timings["plan"] = time.perf_counter() - step

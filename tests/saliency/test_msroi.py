@@ -1,20 +1,23 @@
 import numpy as np
 
-from roicodec.saliency.cam import fused_cam, msroi_cam
+from roicodec.saliency import importance_map
+from roicodec.saliency import importance as importance_module
 
 
-def test_msroi_takes_every_class_above_the_threshold(kodim23):
-    result = msroi_cam(kodim23, threshold=0.01)
-    probabilities = [c.probability for c in result.classes]
-    assert len(probabilities) >= 2 and min(probabilities) >= 0.01
-    assert result.method == "msroi"
+def test_msroi_sums_every_class_above_the_threshold(kodim23, monkeypatch):
+    monkeypatch.setattr(importance_module, "MSROI_THRESHOLD", 0.01)
+    result = importance_map(kodim23, method="msroi")
+    assert len(result.classes) >= 2 and all(c.probability >= 0.01 for c in result.classes)
+    assert result.classes[0].name == "macaw"
 
 
-def test_with_one_class_msroi_is_that_class_cam(kodim23):
-    only_top = msroi_cam(kodim23, threshold=1.0)  # nothing reaches 1.0: the top class alone
-    assert len(only_top.classes) == 1
-    np.testing.assert_allclose(only_top.values, fused_cam(kodim23, top_k=1).values, atol=1e-5)
+def test_msroi_keeps_the_top_class_when_nothing_reaches_the_threshold(kodim23, monkeypatch):
+    monkeypatch.setattr(importance_module, "MSROI_THRESHOLD", 1.0)
+    only_top = importance_map(kodim23, method="msroi")
+    assert [c.name for c in only_top.classes] == ["macaw"]
+    np.testing.assert_allclose(only_top.values, importance_map(kodim23, top_k=1).values, atol=1e-5)
 
 
-def test_msroi_differs_from_the_weighted_fusion(kodim23):
-    assert np.abs(msroi_cam(kodim23, threshold=0.001).values - fused_cam(kodim23).values).max() > 0.05
+def test_msroi_is_unweighted_so_it_differs_from_the_fused_map(kodim23, monkeypatch):
+    monkeypatch.setattr(importance_module, "MSROI_THRESHOLD", 0.001)
+    assert np.abs(importance_map(kodim23, method="msroi").values - importance_map(kodim23).values).max() > 0.05

@@ -24,9 +24,9 @@ from ..evaluation import evaluate
 from ..imageio import LoadedImage, load_image
 from ..pipeline import METHODS, compress
 from ..roi import box_mask, boxes_for, load_boxes_file, perfect_map
-from ..saliency import DEFAULT_BACKBONE, EMBEDDED_BACKBONES, MAP_METHODS, importance_map
-from ..saliency.fusion import PREFIX as ENSEMBLE_PREFIX
-from ..saliency.fusion import parse_members
+from ..saliency import BACKBONES, DEFAULT_BACKBONE, MAP_METHODS, importance_map
+from ..saliency.ensemble import PREFIX as ENSEMBLE_PREFIX
+from ..saliency.ensemble import parse_members
 
 CODECS = ("jpeg",)
 #: "default": the compress default map; "boxes": the subject boxes blurred (images with boxes only);
@@ -48,9 +48,9 @@ def check_map_name(name: str) -> None:
     members = (parse_members(name, DEFAULT_BACKBONE) if name.startswith(ENSEMBLE_PREFIX)
                else [_method_and_backbone(name)])
     for method, backbone in members:
-        if method not in MAP_METHODS or backbone not in EMBEDDED_BACKBONES:
+        if method not in MAP_METHODS or backbone not in BACKBONES:
             raise OptionError(f"unknown map {name!r}; use default, boxes, a method ({', '.join(MAP_METHODS)}) "
-                              f"optionally @backbone ({', '.join(EMBEDDED_BACKBONES)}), or ensemble:a+b")
+                              f"optionally @backbone ({', '.join(BACKBONES)}), or ensemble:a+b")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm")
 ROWS_FILE = "rows.jsonl"
 

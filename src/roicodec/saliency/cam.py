@@ -1,9 +1,10 @@
-"""Class activation maps fused over the most probable classes.
+"""The importance map type, and class activation maps read straight off a GAP + linear head.
 
-For a GAP + linear head the class activation map of class k is ``W[k] . A`` (A: the last feature
-maps). Grad-CAM, HiResCAM and XGrad-CAM give the same map for such a head, and a softmax-weighted
-fusion of the top-k classes is one weighted sum: ReLU((sum_k p_k W[k]) . A). So the default map
-needs one forward pass and no gradients.
+For a global-average-pooling + linear head the class activation map of class k is ``W[k] . A``
+(A: the last feature maps). That is CAM's definition and one einsum, so it is written here rather
+than taken from a library, whose hooks would add nothing. Grad-CAM, HiResCAM and XGrad-CAM give the
+same map for such a head (tests check it against pytorch-grad-cam), which makes the default map one
+forward pass with no gradients.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import OptionError
-from .backbones import DEFAULT_SHORT_SIDE, Backbone, load_backbone, preprocess
-from .classes import imagenet_names
+from .backbones import Backbone
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,30 @@ class ClassScore:
 
 @dataclass(frozen=True)
 class ImportanceMap:
-    """An importance map at the image's own size, float32 in [0, 1], and what produced it."""
+    """An importance map at the image's own size, float32 in [0, 1], and what produced it.
+
+    ``suppressed`` marks the pixels of classes the user asked to let go (``--suppress``): the plan
+    gives them the lowest quality, or a flat fill.
+    """
 
     values: np.ndarray
     classes: tuple[ClassScore, ...]
     method: str
     backbone: str
+    suppressed: np.ndarray | None = None
+
+
+def upsample(small: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Bilinear upsampling of (..., h, w) maps, aligned to the whole frame (no crop)."""
+    shape = small.shape
+    flat = small.reshape(-1, 1, *shape[-2:]).float()
+    full = F.interpolate(flat, size=(height, width), mode="bilinear", align_corners=False)
+    return full.reshape(*shape[:-2], height, width)
 
 
 def upsample_to(small: torch.Tensor, height: int, width: int) -> np.ndarray:
-    """Bilinear upsampling of an (h, w) map to the full image (aligned to the whole frame, no crop)."""
-    full = F.interpolate(small[None, None], size=(height, width), mode="bilinear", align_corners=False)
-    return full[0, 0].numpy()
+    """An (h, w) map at the full image size, as a numpy array."""
+    return upsample(small, height, width).numpy()
 
 
 def normalise(values: np.ndarray) -> np.ndarray:
@@ -53,61 +65,17 @@ def normalise(values: np.ndarray) -> np.ndarray:
     return np.clip((values - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def _forward(rgb: np.ndarray, backbone: Backbone, short_side: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Last feature maps (C, h, w) and class probabilities (1000,) of one image."""
-    activations = backbone.features(preprocess(rgb, backbone, short_side))
-    return activations[0], backbone.classify(activations).softmax(dim=1)[0]
+def require_head(backbone: Backbone) -> None:
+    """Stop with a clear message where CAM is undefined (no GAP + linear head after the target layer)."""
+    if backbone.head is None:
+        raise OptionError(
+            f"cam needs a network whose target layer feeds global average pooling and one linear layer; "
+            f"{backbone.name} with this target layer has none: use gradcam"
+        )
 
 
-def _result(cam: torch.Tensor, probabilities, indices, rgb: np.ndarray, method: str, backbone: Backbone):
-    names = imagenet_names()
-    classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
-    values = normalise(upsample_to(cam, *rgb.shape[:2]))
-    return ImportanceMap(values=values, classes=classes, method=method, backbone=backbone.name)
-
-
-def fused_cam(
-    rgb: np.ndarray,
-    *,
-    backbone: Backbone | None = None,
-    top_k: int = 5,
-    short_side: int = DEFAULT_SHORT_SIDE,
-) -> ImportanceMap:
-    """Softmax-weighted CAM of the ``top_k`` most probable ImageNet classes, at the image's size."""
-    if not 1 <= top_k <= 1000:
-        raise OptionError(f"top-k must be between 1 and 1000, got {top_k}")
-    backbone = backbone or load_backbone()
-    with torch.inference_mode():
-        activations, probabilities = _forward(rgb, backbone, short_side)
-        top_probabilities, top_indices = probabilities.topk(top_k)
-        fused_weight = top_probabilities @ backbone.classifier_weight[top_indices]  # (C,)
-        cam = torch.relu(torch.einsum("c,chw->hw", fused_weight, activations))
-        return _result(cam, probabilities, top_indices, rgb, "fused", backbone)
-
-
-#: MSROI's rule: every class at least this probable takes part (the most probable one always does).
-MSROI_THRESHOLD = 0.05
-
-
-def msroi_cam(
-    rgb: np.ndarray,
-    *,
-    backbone: Backbone | None = None,
-    threshold: float = MSROI_THRESHOLD,
-    short_side: int = DEFAULT_SHORT_SIDE,
-) -> ImportanceMap:
-    """MSROI-style multi-class map: the plain sum of the CAMs of every class above ``threshold``.
-
-    Unlike :func:`fused_cam` the classes are not weighted by their probability, so a second object
-    with a lower score gets as much of the map as the first.
-    """
-    if not 0.0 <= threshold <= 1.0:
-        raise OptionError(f"MSROI threshold must be in [0, 1], got {threshold:g}")
-    backbone = backbone or load_backbone()
-    with torch.inference_mode():
-        activations, probabilities = _forward(rgb, backbone, short_side)
-        order = torch.argsort(probabilities, descending=True)
-        chosen = order[: max(1, int((probabilities >= threshold).sum()))]
-        summed_weight = backbone.classifier_weight[chosen].sum(dim=0)
-        cam = torch.relu(torch.einsum("c,chw->hw", summed_weight, activations))
-        return _result(cam, probabilities, chosen, rgb, "msroi", backbone)
+def head_class_maps(backbone: Backbone, activations: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+    """CAM of each class in ``indices``: (K, h, w) from (1, C, h, w) target-layer maps."""
+    require_head(backbone)
+    weight, _ = backbone.head
+    return torch.einsum("kc,chw->khw", weight[indices], activations[0])

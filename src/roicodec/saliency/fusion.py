@@ -1,44 +1,33 @@
-"""Ensembles: several maps (methods and/or backbones) averaged into one.
+"""Multi-class fusion: several classes' maps -> one map.
 
-A spec names its members with ``+``; each member is a method, optionally ``@backbone``:
-``ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2``. Each member map is normalised to
-[0, 1] before the mean, so no member dominates by scale, and the mean is normalised again.
+``weighted`` (the default): ReLU(sum_c p_c M_c), p the softmax probabilities, so the likely
+classes dominate and the negative evidence of one class can cancel another's (for CAM on a
+GAP + linear head this is one weighted sum of feature maps).
+``threshold`` (the study's formula): M = ReLU(sum_c p_c ReLU(M_c - alpha) - beta) with each M_c
+first scaled to a peak of 1 and the weights to a sum of 1, so alpha drops each class's weak
+evidence and beta the fused map's floor; both are fractions of a peak.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import torch
 
 from ..errors import OptionError
-from .cam import ImportanceMap, normalise
 
-PREFIX = "ensemble:"
-
-
-def parse_members(spec: str, default_backbone: str) -> list[tuple[str, str]]:
-    """'ensemble:a@b+c' -> [('a', 'b'), ('c', default_backbone)]."""
-    body = spec[len(PREFIX):] if spec.startswith(PREFIX) else spec
-    members = []
-    for item in body.split("+"):
-        item = item.strip()
-        if not item:
-            raise OptionError(f"empty member in {spec!r}; write e.g. ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2")
-        method, _, backbone = item.partition("@")
-        if method.startswith(PREFIX.rstrip(":")):
-            raise OptionError(f"an ensemble cannot contain another ensemble: {spec!r}")
-        members.append((method, backbone or default_backbone))
-    if len(members) < 2:
-        raise OptionError(f"an ensemble needs at least two members, got {spec!r}")
-    return members
+FUSIONS = ("weighted", "threshold")
 
 
-def mean_of(maps: list[ImportanceMap], spec: str) -> ImportanceMap:
-    """The normalised mean of normalised member maps; the members' classes, most probable first."""
-    values = normalise(np.mean([normalise(m.values) for m in maps], axis=0))
-    best = {}
-    for score in (c for m in maps for c in m.classes):  # one entry per class: its highest probability
-        if score.index not in best or score.probability > best[score.index].probability:
-            best[score.index] = score
-    classes = tuple(sorted(best.values(), key=lambda c: -c.probability))
-    backbones = "+".join(dict.fromkeys(m.backbone for m in maps))
-    return ImportanceMap(values=values, classes=classes, method=spec, backbone=backbones)
+def fuse(maps: torch.Tensor, weights: torch.Tensor, *, fusion: str = "weighted", alpha: float = 0.0,
+         beta: float = 0.0) -> torch.Tensor:
+    """(K, h, w) class maps and (K,) weights -> one (h, w) map, non-negative."""
+    if fusion not in FUSIONS:
+        raise OptionError(f"unknown fusion {fusion!r}; available: {', '.join(FUSIONS)}")
+    weights = weights.to(maps.dtype)
+    if fusion == "weighted":
+        return torch.relu(torch.einsum("k,khw->hw", weights, maps))
+    if not 0.0 <= alpha < 1.0 or not 0.0 <= beta < 1.0:
+        raise OptionError(f"alpha and beta are fractions of a peak in [0, 1), got {alpha:g} and {beta:g}")
+    peaks = maps.flatten(1).amax(dim=1).clamp_min(1e-12)[:, None, None]
+    per_class = torch.relu(maps / peaks - alpha)
+    shares = weights / weights.sum().clamp_min(1e-12)
+    return torch.relu(torch.einsum("k,khw->hw", shares, per_class) - beta)

@@ -1,0 +1,179 @@
+"""Image -> importance map, by name: the one entry point that wires classes, methods, fusion,
+erasing, suppression and ensembles together (each lives in its own module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import torch
+
+from .. import defaults
+from ..errors import OptionError
+from .backbones import Backbone, load_backbone, preprocess
+from .cam import ClassScore, ImportanceMap, head_class_maps, normalise, require_head, upsample_to
+from .classes import ClassSpec, imagenet_names, parse_classes
+from .ensemble import PREFIX as ENSEMBLE_PREFIX
+from .ensemble import mean_of, parse_members
+from .erase import erase_refine
+from .fusion import FUSIONS, fuse
+from .gradcams import CLASS_AGNOSTIC, LIBRARY_METHODS
+
+#: Read off the head in one forward pass (CAM), fused over classes.
+HEAD_METHODS = ("fused", "msroi", "cam")
+#: No classifier involved.
+NETWORK_FREE_METHODS = ("spectral", "faces")
+MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *NETWORK_FREE_METHODS)
+#: MSROI's rule: every class at least this probable takes part (the most probable one always does).
+MSROI_THRESHOLD = 0.05
+#: A pixel counts as a suppressed class's region where that class's map reaches this fraction of its peak.
+SUPPRESS_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Everything that decides an importance map; the CLI, the pipeline and the benchmarks share it."""
+
+    method: str = defaults.MAP_METHOD
+    backbone: str = defaults.BACKBONE
+    classes: str | None = None  # None: the top-k by softmax
+    top_k: int = defaults.TOP_K
+    suppress: str | None = None
+    fusion: str = "weighted"
+    alpha: float = 0.0
+    beta: float = 0.0
+    aug_smooth: bool = False
+    eigen_smooth: bool = False
+    erase: int = 0
+    weights: str | None = None
+    target_layer: str | None = None
+    short_side: int = defaults.SHORT_SIDE
+
+
+def map_options(options: MapOptions | None = None, **changes) -> MapOptions:
+    """``options`` (or the defaults) with ``changes``; unknown names are an error."""
+    known = {f.name for f in fields(MapOptions)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise TypeError(f"unknown map option(s): {', '.join(unknown)}")
+    return replace(options or MapOptions(), **changes)
+
+
+def _check(options: MapOptions) -> None:
+    if options.method not in MAP_METHODS:
+        raise OptionError(f"unknown map method {options.method!r}; available: {', '.join(MAP_METHODS)}, "
+                          f"or ensemble:a+b (members: method or method@backbone)")
+    if options.fusion not in FUSIONS:
+        raise OptionError(f"unknown fusion {options.fusion!r}; available: {', '.join(FUSIONS)}")
+    if options.method == "msroi" and options.classes is not None:
+        raise OptionError("msroi chooses its own classes (all above 5 %); use --map-method fused with --classes")
+    if options.suppress and options.method in (*CLASS_AGNOSTIC, *NETWORK_FREE_METHODS):
+        raise OptionError(f"--suppress needs a class-specific map method; {options.method} has no classes")
+
+
+def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
+    """The importance map of an RGB uint8 image: float32 (H, W) in [0, 1] at the image's size.
+
+    ``importance_map(rgb)`` gives the default; ``importance_map(rgb, method="gradcam", classes="dog")``
+    or ``importance_map(rgb, MapOptions(...))`` anything else.
+    """
+    options = map_options(options, **changes)
+    if options.method.startswith(ENSEMBLE_PREFIX):
+        members = parse_members(options.method, options.backbone)
+        return mean_of([importance_map(rgb, options, method=m, backbone=b) for m, b in members], options.method)
+    _check(options)
+    height, width = rgb.shape[:2]
+    if options.method == "spectral":
+        from .spectral import spectral_residual
+
+        values = normalise(upsample_to(torch.from_numpy(spectral_residual(rgb)), height, width))
+        return ImportanceMap(values=values, classes=(), method="spectral", backbone="")
+    if options.method == "faces":
+        from .faces import face_map
+
+        return ImportanceMap(values=face_map(rgb), classes=(), method="faces", backbone="")
+    return _network_map(rgb, options, load_backbone(options.backbone, weights=options.weights,
+                                                    target_layer=options.target_layer))
+
+
+def _class_map(options: MapOptions, backbone: Backbone, batch: torch.Tensor, indices: torch.Tensor,
+               weights: torch.Tensor) -> torch.Tensor:
+    """One fused (h, w) map of the chosen classes: at the feature maps' size on the fast path (upsampled
+    once, at the end), at the network input's size from the library."""
+    smoothing = options.aug_smooth or options.eigen_smooth
+    if options.method in HEAD_METHODS and not smoothing and backbone.head is not None:
+        with torch.inference_mode():
+            activations, _ = backbone.activations_and_logits(batch)
+            maps = head_class_maps(backbone, activations, indices)
+    else:
+        if options.method == "cam":
+            require_head(backbone)
+        # Grad-CAM equals CAM on a GAP + linear head, and works on any network: the head methods' general form.
+        method = "gradcam" if options.method in HEAD_METHODS else options.method
+        maps = _library_maps(method, backbone, batch, indices, options)
+        if method in CLASS_AGNOSTIC:
+            return torch.relu(maps[0])
+    return fuse(maps, weights, fusion=options.fusion, alpha=options.alpha, beta=options.beta)
+
+
+def _library_maps(method, backbone, batch, indices, options) -> torch.Tensor:
+    from .gradcams import library_class_maps
+
+    return library_class_maps(method, backbone, batch, indices, aug_smooth=options.aug_smooth,
+                              eigen_smooth=options.eigen_smooth)
+
+
+def _choose(options: MapOptions, probabilities: torch.Tensor, excluded: tuple[int, ...]):
+    if options.method == "msroi":
+        order = torch.argsort(probabilities, descending=True)
+        chosen = order[: max(1, int((probabilities >= MSROI_THRESHOLD).sum()))]
+        return chosen, torch.ones(len(chosen))
+    if options.method in CLASS_AGNOSTIC:
+        top = probabilities.topk(1).indices
+        return top, torch.ones(1)
+    spec = parse_classes(options.classes, options.top_k)
+    if excluded:
+        if spec.top_k is None:
+            spec = ClassSpec(top_k=None, indices=tuple(i for i in spec.indices if i not in excluded))
+        else:  # the top-k of what is left
+            masked = probabilities.clone()
+            masked[list(excluded)] = -1.0
+            weights, indices = masked.topk(spec.top_k)
+            return indices, weights
+        if not spec.indices:
+            raise OptionError("every class to keep is also suppressed")
+    return spec.select(probabilities)
+
+
+def _peak_one(values: torch.Tensor) -> torch.Tensor:
+    """Scale to a peak of 1; an all-zero map (nothing found) stays zero."""
+    return values / values.max() if float(values.max()) > 0 else values
+
+
+def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> ImportanceMap:
+    height, width = rgb.shape[:2]
+    batch = preprocess(rgb, backbone, options.short_side)
+    with torch.inference_mode():
+        _, logits = backbone.activations_and_logits(batch)
+    probabilities = logits.softmax(dim=1)[0]
+    suppressed_classes = parse_classes(options.suppress).indices if options.suppress else ()
+    indices, weights = _choose(options, probabilities, suppressed_classes)
+
+    def map_of(inputs: torch.Tensor) -> torch.Tensor:
+        return _class_map(options, backbone, inputs, indices, weights)
+
+    keep = erase_refine(map_of, batch, options.erase) if options.erase else map_of(batch)
+    suppressed = None
+    if suppressed_classes:
+        suppress_indices = torch.tensor(suppressed_classes, dtype=torch.long)
+        away = _peak_one(_class_map(options, backbone, batch, suppress_indices, probabilities[suppress_indices]))
+        keep = _peak_one(keep) * (1.0 - away)
+        away_full = upsample_to(away, height, width)
+        suppressed = away_full >= SUPPRESS_THRESHOLD
+    names = imagenet_names()
+    classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
+    values = normalise(upsample_to(keep.detach(), height, width))
+    if suppressed is not None:
+        values[suppressed] = 0.0
+    return ImportanceMap(values=values, classes=classes, method=options.method, backbone=backbone.name,
+                         suppressed=suppressed)
