@@ -70,7 +70,7 @@ def run(args) -> list[dict]:
 
         # The cost a compress is compared with: one forward pass + one uniform Pillow encode.
         t0 = time.perf_counter()
-        default = importance_map(rgb, method=args.map_method, backbone=args.backbone)
+        default = importance_map(rgb, method=args.map_method, backbone=args.backbone, **args.map_option)
         t_map = time.perf_counter() - t0
         t0 = time.perf_counter()
         encode_uniform(rgb, args.reference_quality)
@@ -133,6 +133,17 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _map_option(text: str) -> tuple[str, object]:
+    """'erase=2' -> ('erase', 2): numbers and booleans parsed, anything else kept as text."""
+    name, _, value = text.partition("=")
+    for kind in (int, float):
+        try:
+            return name, kind(value)
+        except ValueError:
+            pass
+    return name, {"true": True, "false": False}.get(value.lower(), value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", default="", help="comma-separated stems, e.g. kodim04,kodim23 (default: all 24)")
@@ -145,9 +156,12 @@ def main() -> None:
     parser.add_argument("--lambda-scale", type=float, default=DEFAULT_LAMBDA_SCALE)
     parser.add_argument("--map-method", default="fused", help="map of the 'default' setting, e.g. msroi or ensemble:...")
     parser.add_argument("--backbone", default="efficientnet-lite0")
+    parser.add_argument("--map-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other map option, e.g. erase=2, fusion=threshold, alpha=0.2 (repeatable)")
     parser.add_argument("--quantiser", default="rdo", help="adaptive JPEG quantiser: rdo or requantise")
     parser.add_argument("--out", type=Path, default=None, help="folder for results.json and summary.md")
     args = parser.parse_args()
+    args.map_option = dict(_map_option(text) for text in args.map_option)
     if not (DATA / "kodak").is_dir():
         sys.exit(f"shared data not found at {DATA}; set ROICODEC_SHARED_DATA")
     rows = run(args)

@@ -2,17 +2,18 @@
 
 For each boxed image (../shared/data/kodak_subjects_dev.json): the lift (share of map energy inside
 the boxes / the boxes' share of the area; 1 = a flat map), the pointing game (is the hottest pixel
-inside a box) and the time to make the map (models loaded beforehand). The maps available today:
-fused CAM on the three embedded backbones, at several input sizes and numbers of classes, their
-ensemble, MSROI's class sum, the CAM family (all fused over the top 5 classes; Score-CAM is left
-out: one forward pass per channel and class, about 5 minutes per image here), and the perfect map
-(the boxes blurred) as the ceiling.
+inside a box) and the time to make the map (models loaded beforehand, one torch thread). Rows:
+every map method on the embedded default backbone, the other embedded backbones and their
+ensemble, the fusion, erasing and smoothing options, the network-free maps, and the perfect map
+(the boxes blurred) as the ceiling. The named backbones (VGG16, ResNet50, ViT) need ImageNet
+weights this offline machine cannot download: pass --weights-dir with <name>.pth files to add them.
 
-    python benchmarks/bench_maps.py
+    python benchmarks/bench_maps.py [--only TEXT,TEXT] [--weights-dir DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -23,43 +24,73 @@ import torch
 
 from roicodec.imageio import load_image
 from roicodec.roi import box_mask, lift, perfect_map, pointing_hit
-from roicodec.saliency import MAP_METHODS, importance_map, load_backbone
+from roicodec.saliency import EMBEDDED_BACKBONES, NAMED_BACKBONES, importance_map, load_backbone
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
 
-#: The CAM family, each fused over the top 5 classes (Score-CAM is left out: minutes per image).
-CAM_FAMILY = {name: dict(method=name) for name in MAP_METHODS if name not in ("fused", "msroi", "scorecam")}
-
+METHODS = ["cam", "msroi", "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam",
+           "eigengradcam", "ablationcam"]
 VARIANTS = {
-    "fused top-5, short side 224 (default)": dict(top_k=5, short_side=224),
+    "fused top-5 (default)": {},
+    **{name: dict(method=name) for name in METHODS},
+    "scorecam (top-1, short side 112: one pass per channel and class)": dict(method="scorecam", top_k=1, short_side=112),
     "fused, EfficientNet-Lite1": dict(backbone="efficientnet-lite1"),
     "fused, EfficientNet-Lite2": dict(backbone="efficientnet-lite2"),
-    "ensemble fused Lite1 + Lite2": dict(method="ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2"),
-    "msroi (classes above 5 %, summed)": dict(method="msroi"),
-    **CAM_FAMILY,
-    "fused top-1, short side 224": dict(top_k=1, short_side=224),
-    "fused top-10, short side 224": dict(top_k=10, short_side=224),
-    "fused top-5, short side 320": dict(top_k=5, short_side=320),
-    "fused top-5, short side 448": dict(top_k=5, short_side=448),
+    "ensemble fused Lite0 + Lite1 + Lite2": dict(
+        method="ensemble:fused@efficientnet-lite0+fused@efficientnet-lite1+fused@efficientnet-lite2"),
+    "ensemble fused + eigencam": dict(method="ensemble:fused+eigencam"),
+    "fused top-1": dict(top_k=1),
+    "fused top-10": dict(top_k=10),
+    "fused, threshold fusion alpha 0.2": dict(fusion="threshold", alpha=0.2),
+    "fused, threshold fusion alpha 0.2 beta 0.1": dict(fusion="threshold", alpha=0.2, beta=0.1),
+    "fused, erase 1 round": dict(erase=1),
+    "fused, erase 2 rounds": dict(erase=2),
+    "gradcam, aug-smooth": dict(method="gradcam", aug_smooth=True),
+    "gradcam, eigen-smooth": dict(method="gradcam", eigen_smooth=True),
+    "fused, eigen-smooth": dict(eigen_smooth=True),
+    "eigencam, erase 1 round": dict(method="eigencam", erase=1),
+    "spectral residual (no network)": dict(method="spectral"),
+    "faces (Haar cascade)": dict(method="faces"),
+    "ensemble fused + faces": dict(method="ensemble:fused+faces"),
 }
 
 
+def _named_variants(weights_dir: Path | None) -> dict:
+    if weights_dir is None:
+        return {}
+    found = {}
+    for name in NAMED_BACKBONES:
+        path = weights_dir / f"{name}.pth"
+        if path.is_file():
+            found[f"gradcam, {name}"] = dict(method="gradcam", backbone=name, weights=str(path))
+            found[f"eigencam, {name}"] = dict(method="eigencam", backbone=name, weights=str(path))
+    return found
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="Only rows whose label contains one of these comma-separated texts.")
+    parser.add_argument("--weights-dir", type=Path, help="Folder of <backbone>.pth ImageNet weights (named backbones).")
+    args = parser.parse_args()
     torch.set_num_threads(1)
     boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
     boxes.pop("_about", None)
-    for name in ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
+    for name in EMBEDDED_BACKBONES:
         load_backbone(name)
     images = {name: load_image(DATA / "kodak" / name).pixels for name in sorted(boxes)}
     masks = {name: box_mask(boxes[name], rgb.shape[:2]) for name, rgb in images.items()}
     print("| map | mean lift | pointing game | ms per image | misses |")
     print("| --- | --- | --- | --- | --- |")
     rows = {"perfect map (boxes, blur 16 px)": lambda name, rgb: perfect_map(boxes[name], rgb.shape[:2])}
+    variants = {**VARIANTS, **_named_variants(args.weights_dir)}
     rows.update({label: (lambda name, rgb, o=options: importance_map(rgb, **o).values)
-                 for label, options in VARIANTS.items()})
+                 for label, options in variants.items()})
+    wanted = [text for text in (args.only or "").split(",") if text]
+    rows = {label: make for label, make in rows.items() if not wanted or any(text in label for text in wanted)}
     for label, make in rows.items():
         lifts, hits, misses, times = [], 0, [], []
+        importance_map(next(iter(images.values()))[:64, :64], **variants.get(label, {}))  # warm-up: imports
         for name, rgb in images.items():
             started = time.perf_counter()
             values = make(name, rgb)

@@ -34,6 +34,7 @@ def test_groups_name_the_right_classes():
     names = imagenet_names()
     assert {names[i] for i in GROUPS["cat"]} >= {"tabby cat", "Egyptian Mau"}
     assert "macaw" in {names[i] for i in GROUPS["bird"]} and "cougar" in {names[i] for i in GROUPS["big cat"]}
+    assert "teddy bear" in {names[i] for i in GROUPS["toy"]} and parse_classes("toys").indices == GROUPS["toy"]
     assert all(0 <= i < 1000 for group in GROUPS.values() for i in group)
 
 

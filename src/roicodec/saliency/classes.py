@@ -38,11 +38,15 @@ GROUPS: dict[str, tuple[int, ...]] = {
     "animal": _span(0, 397),
     "car": (407, 436, 468, 511, 609, 627, 656, 661, 717, 751, 817, 864),
     "fruit": _span(948, 957),
+    # not one WordNet subtree: the ImageNet classes that are playthings
+    "toy": (417, 611, 723, 850),
+    "ball": (429, 430, 522, 574, 722, 768, 805, 852, 890),
 }
 GROUPS["pet"] = GROUPS["dog"] + GROUPS["cat"]
 _PLURALS = {"dogs": "dog", "cats": "cat", "birds": "bird", "pets": "pet", "animals": "animal", "cars": "car",
             "insects": "insect", "reptiles": "reptile", "amphibians": "amphibian", "primates": "primate",
-            "bears": "bear", "big cats": "big cat", "fishes": "fish", "arachnids": "arachnid", "fruits": "fruit"}
+            "bears": "bear", "big cats": "big cat", "fishes": "fish", "arachnids": "arachnid", "fruits": "fruit",
+            "toys": "toy", "balls": "ball"}
 
 
 @functools.lru_cache(maxsize=None)

@@ -58,10 +58,14 @@ def library_class_maps(method: str, backbone: Backbone, batch: torch.Tensor, ind
     else:
         inputs = batch.repeat(len(indices), 1, 1, 1)
         targets = [ClassifierOutputTarget(int(c)) for c in indices]
+    from threadpoolctl import threadpool_limits
+
     with extractor_class(model=backbone.network, target_layers=[backbone.target_layer], **options) as extractor:
         if method in ("scorecam", "ablationcam"):
             extractor.batch_size = PERTURBATION_BATCH
-        with torch.enable_grad():
+        # The library's SVDs run in numpy: give its BLAS torch's thread count (on 2 cores an
+        # oversubscribed SVD measured 10-100x slower, see DESIGN.md).
+        with torch.enable_grad(), threadpool_limits(torch.get_num_threads()):
             maps = extractor(input_tensor=inputs.clone().requires_grad_(True), targets=targets,
                              aug_smooth=aug_smooth, eigen_smooth=eigen_smooth)
     return torch.from_numpy(maps).float()

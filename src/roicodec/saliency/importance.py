@@ -97,14 +97,16 @@ def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes
 
 
 def _class_map(options: MapOptions, backbone: Backbone, batch: torch.Tensor, indices: torch.Tensor,
-               weights: torch.Tensor) -> torch.Tensor:
+               weights: torch.Tensor, activations: torch.Tensor | None = None) -> torch.Tensor:
     """One fused (h, w) map of the chosen classes: at the feature maps' size on the fast path (upsampled
-    once, at the end), at the network input's size from the library."""
+    once, at the end), at the network input's size from the library. ``activations``: the target
+    layer's output for ``batch`` when already computed."""
     smoothing = options.aug_smooth or options.eigen_smooth
     if options.method in HEAD_METHODS and not smoothing and backbone.head is not None:
-        with torch.inference_mode():
-            activations, _ = backbone.activations_and_logits(batch)
-            maps = head_class_maps(backbone, activations, indices)
+        if activations is None:
+            with torch.inference_mode():
+                activations, _ = backbone.activations_and_logits(batch)
+        maps = head_class_maps(backbone, activations, indices)
     else:
         if options.method == "cam":
             require_head(backbone)
@@ -154,19 +156,21 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
     height, width = rgb.shape[:2]
     batch = preprocess(rgb, backbone, options.short_side)
     with torch.inference_mode():
-        _, logits = backbone.activations_and_logits(batch)
+        activations, logits = backbone.activations_and_logits(batch)
     probabilities = logits.softmax(dim=1)[0]
     suppressed_classes = parse_classes(options.suppress).indices if options.suppress else ()
     indices, weights = _choose(options, probabilities, suppressed_classes)
 
     def map_of(inputs: torch.Tensor) -> torch.Tensor:
-        return _class_map(options, backbone, inputs, indices, weights)
+        known = activations if inputs is batch else None  # one forward pass for the default map
+        return _class_map(options, backbone, inputs, indices, weights, known)
 
     keep = erase_refine(map_of, batch, options.erase) if options.erase else map_of(batch)
     suppressed = None
     if suppressed_classes:
         suppress_indices = torch.tensor(suppressed_classes, dtype=torch.long)
-        away = _peak_one(_class_map(options, backbone, batch, suppress_indices, probabilities[suppress_indices]))
+        away = _peak_one(_class_map(options, backbone, batch, suppress_indices, probabilities[suppress_indices],
+                                    activations))
         keep = _peak_one(keep) * (1.0 - away)
         away_full = upsample_to(away, height, width)
         suppressed = away_full >= SUPPRESS_THRESHOLD
