@@ -64,6 +64,7 @@ def _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, 
 class Method(str, Enum):
     adaptive = "adaptive"
     blend = "blend"
+    prefilter = "prefilter"
     uniform = "uniform"
 
 
@@ -92,7 +93,8 @@ def _default_output(source: Path, suffix: str) -> Path:
 @app.command()
 def compress(
     input: Path = typer.Argument(..., help="Image to compress (PNG, JPEG, TIFF, WebP, BMP, ...)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT.roi.jpg", help="Output JPEG."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT.roi.jpg", help="Output file; its extension picks the codec unless --codec is given."),
+    codec: Optional[str] = typer.Option(None, "--codec", show_default="from the output's extension, else jpeg", help="jpeg, webp, jpeg2000, avif, heic or jxl (see `roicodec codecs`)."),
     quality: Optional[float] = typer.Option(None, "--quality", "-q", show_default=f"{defaults.QUALITY:g}", help="Mean quality over the image, 1-100."),
     target_size: Optional[str] = typer.Option(None, "--target-size", help="Largest output that fits, e.g. 40KB, 1.5MB, 38KiB."),
     target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output that fits this many bits per pixel."),
@@ -102,7 +104,7 @@ def compress(
     threshold: float = typer.Option(0.5, "--threshold", help="Map value that separates object from background (two-level plan)."),
     entropy_boost: float = typer.Option(0.0, "--entropy-boost", help="Extra quality for the 10% highest-entropy blocks (edges)."),
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
-    method: Method = typer.Option(Method(defaults.METHOD), "--method", help="adaptive: one JPEG with per-block quality; blend: MSROI; uniform: plain JPEG."),
+    method: Optional[Method] = typer.Option(None, "--method", show_default="the codec's default (JPEG: adaptive)", help="adaptive (JPEG): per-block quality in one JPEG; blend: MSROI; prefilter: smooth the background, then one encode; uniform."),
     progressive: bool = typer.Option(False, "--progressive", help="Write a progressive JPEG."),
     fill: Optional[str] = typer.Option(None, "--fill", show_default=f"{defaults.FILL} for cut-outs", help="Colour of cut-out regions, and of suppressed classes when given: gray, black, white, mean or #rrggbb."),
     map_method: str = MAP_METHOD_OPTION,
@@ -126,13 +128,17 @@ def compress(
     from .imageio import load_image, write_atomic
     from .pipeline import compress as run_compress
 
-    output = output or _default_output(input, ".roi.jpg")
+    from .codecs.registry import codec_for_path, get_codec
+
     try:
+        chosen = get_codec(codec) if codec else (codec_for_path(output) if output else None) or get_codec("jpeg")
+        output = output or _default_output(input, ".roi" + chosen.extensions[0])
         _configure_threads(threads)
         loaded = load_image(input)
         result = run_compress(
             loaded,
-            method=method.value,
+            codec=chosen,
+            method=method.value if method else None,
             quality=quality,
             target_size=target_size,
             target_bpp=target_bpp,
@@ -204,6 +210,20 @@ def map_command(
         typer.echo(f"  ... and {len(result.classes) - len(shown)} more classes")
     if result.suppressed is not None:
         typer.echo(f"  suppressed: {result.suppressed.mean():.1%} of the image")
+
+
+@app.command("codecs")
+def codecs_command() -> None:
+    """List the codecs, their quality knob, their region strategies, and whether this machine has them."""
+    from .codecs.registry import all_codecs
+
+    for codec in all_codecs():
+        reason = codec.missing()
+        state = "available" if reason is None else f"MISSING - {reason}"
+        strategies = ", ".join(f"{s} (default)" if s == codec.default_strategy else s for s in codec.strategies)
+        typer.echo(f"{codec.name:9} {codec.label:10} {' '.join(codec.extensions):16} {state}")
+        typer.echo(f"{'':9} quality 1-100: {codec.knob}")
+        typer.echo(f"{'':9} strategies: {strategies}")
 
 
 @app.command("metrics")

@@ -13,7 +13,10 @@ import numpy as np
 
 from . import defaults, qmap
 from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings
+from .codecs.base import Codec
 from .codecs.blend import BlendEncoder
+from .codecs.prefilter import prefiltered
+from .codecs.registry import get_codec
 from .codecs.jpeg_markers import add_metadata
 from .codecs.pillow_jpeg import encode_uniform
 from .errors import OptionError
@@ -21,7 +24,7 @@ from .imageio import LoadedImage, load_image, load_map
 from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
 from .saliency import ImportanceMap, MapOptions, importance_map
 
-METHODS = ("adaptive", "blend", "uniform")
+METHODS = ("adaptive", "blend", "prefilter", "uniform")
 DEFAULT_METHOD = defaults.METHOD
 DEFAULT_PLAN = defaults.PLAN
 DEFAULT_QUALITY = defaults.QUALITY
@@ -44,6 +47,7 @@ class CompressionResult:
     target_bytes: int | None
     encodes: int
     timings: dict[str, float] = field(default_factory=dict)
+    codec: str = "jpeg"
 
     @property
     def size_bytes(self) -> int:
@@ -89,7 +93,8 @@ def _as_importance(importance, rgb: np.ndarray) -> ImportanceMap | None:
 def compress(
     image,
     *,
-    method: str = DEFAULT_METHOD,
+    codec: str | Codec = "jpeg",
+    method: str | None = None,
     quality: float | None = None,
     target_size: int | str | None = None,
     target_bpp: float | None = None,
@@ -105,7 +110,10 @@ def compress(
     background=(255, 255, 255),
     settings: AdaptiveJpegSettings | None = None,
 ) -> CompressionResult:
-    """Compress one image to a standard JPEG that spends its bits where the importance map is hot.
+    """Compress one image to a standard file that spends its bits where the importance map is hot.
+
+    ``codec``: a registered codec name (jpeg, webp, jpeg2000, avif, heic, jxl) or a :class:`Codec`;
+    ``method``: its region strategy (default: the codec's measured default).
 
     ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (a
     network's map, as ``map_options`` say), an :class:`ImportanceMap`, an (H, W) array in [0, 1] or a
@@ -119,8 +127,13 @@ def compress(
     rgb = loaded.pixels
     height, width = rgb.shape[:2]
     timings["load"] = time.perf_counter() - started
+    codec = codec if isinstance(codec, Codec) else get_codec(codec)
+    codec.check_available()
+    method = method or (DEFAULT_METHOD if codec.name == "jpeg" else codec.default_strategy)
     if method not in METHODS:
         raise OptionError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
+    if method not in codec.strategies:
+        raise OptionError(f"{codec.label} has no {method!r} strategy; it supports {', '.join(codec.strategies)}")
     if quality is not None and not 1 <= quality <= 100:
         raise OptionError(f"quality must be between 1 and 100, got {quality:g}")
     target = _target_bytes(target_size, target_bpp, height, width)
@@ -129,7 +142,7 @@ def compress(
     metadata = {"icc_profile": loaded.icc_profile, "exif": loaded.exif}
 
     if method == "uniform":
-        return _compress_uniform(rgb, quality, target, progressive, metadata, timings, started)
+        return _compress_uniform(codec, rgb, quality, target, progressive, metadata, timings, started)
 
     step = time.perf_counter()
     importance = _as_importance(importance, rgb)
@@ -160,6 +173,12 @@ def compress(
         base_plan = qmap.shift_to_mean(base_plan, DEFAULT_QUALITY if quality is None else quality, weights)
     timings["plan"] = time.perf_counter() - step
 
+    if method == "prefilter":
+        smoothed = prefiltered(rgb, importance.values)
+        result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started)
+        result.method, result.importance = "prefilter", importance
+        return result
+
     step = time.perf_counter()
     if method == "adaptive":
         settings = settings or AdaptiveJpegSettings(progressive=progressive)
@@ -169,11 +188,17 @@ def compress(
             # Metadata inside the loop: the target counts the bytes of the file as written.
             return add_metadata(encoder.encode(qmap.shifted(base_plan, offset)), **metadata)
 
-    else:
+    elif codec.name == "jpeg":
         blender = BlendEncoder(rgb, progressive=progressive)
 
         def encode(offset: float) -> bytes:
             return add_metadata(blender.encode(qmap.shifted(base_plan, offset)), **metadata)
+
+    else:
+        blender = BlendEncoder(rgb, codec=codec, metadata=metadata)
+
+        def encode(offset: float) -> bytes:
+            return blender.encode(qmap.shifted(base_plan, offset))
 
     if target is None:
         data, offset, encodes = encode(0.0), 0.0, 1
@@ -197,6 +222,7 @@ def compress(
         target_bytes=target,
         encodes=encodes,
         timings=timings,
+        codec=codec.name,
     )
 
 
@@ -208,11 +234,14 @@ def _fill_cutout(rgb: np.ndarray, cut_blocks: np.ndarray, colour) -> np.ndarray:
     return out
 
 
-def _compress_uniform(rgb, quality, target, progressive, metadata, timings, started) -> CompressionResult:
+def _compress_uniform(codec, rgb, quality, target, progressive, metadata, timings, started) -> CompressionResult:
+    """One quality for the whole picture; with a target, the largest integer quality that fits."""
     step = time.perf_counter()
 
     def encode(q: float) -> bytes:
-        return encode_uniform(rgb, int(q), progressive=progressive, **metadata)
+        if codec.name == "jpeg":
+            return encode_uniform(rgb, int(q), progressive=progressive, **metadata)
+        return codec.encode(rgb, int(q), **metadata)
 
     if target is None:
         chosen = DEFAULT_QUALITY if quality is None else quality
@@ -224,4 +253,5 @@ def _compress_uniform(rgb, quality, target, progressive, metadata, timings, star
     timings["encode"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     height, width = rgb.shape[:2]
-    return CompressionResult(data, "uniform", width, height, None, float(chosen), None, target, encodes, timings)
+    return CompressionResult(data, "uniform", width, height, None, float(chosen), None, target, encodes, timings,
+                             codec=codec.name)

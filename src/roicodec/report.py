@@ -1,4 +1,5 @@
-"""The ``--report`` text: what the output costs and keeps, next to a plain JPEG of the same size."""
+"""The ``--report`` text: what the output costs and keeps, next to uniform encodes of the same size
+(the same codec, and JPEG)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .codecs.pillow_jpeg import decode, encode_uniform
+from .codecs.pillow_jpeg import encode_uniform
+from .codecs.registry import get_codec
 from .errors import OptionError
 from .evaluation import evaluate
 from .ratecontrol import fit_to_size
 
 
-def same_size_uniform(rgb: np.ndarray, size_bytes: int) -> tuple[bytes, int] | None:
-    """The largest uniform JPEG (integer quality) not bigger than ``size_bytes``, or None if none fits."""
+def same_size_uniform(rgb: np.ndarray, size_bytes: int, codec=None) -> tuple[bytes, int] | None:
+    """The largest uniform encode (integer quality; JPEG unless ``codec``) not bigger than ``size_bytes``,
+    or None if none fits."""
+    encode = (lambda q: encode_uniform(rgb, int(q))) if codec is None or codec.name == "jpeg" else (
+        lambda q: codec.encode(rgb, int(q)))
     try:
-        fitted = fit_to_size(lambda q: encode_uniform(rgb, int(q)), size_bytes, 1, 100, integer=True)
+        fitted = fit_to_size(encode, size_bytes, 1, 100, integer=True)
     except OptionError:
         return None
     return fitted.data, int(fitted.knob)
@@ -24,16 +29,20 @@ def same_size_uniform(rgb: np.ndarray, size_bytes: int) -> tuple[bytes, int] | N
 def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> str:
     height, width = rgb.shape[:2]
     raw = height * width * 3  # bytes of the decoded RGB picture
-    rows = [("roicodec " + result.method, result.data, f"mean q {result.quality:.1f}")]
-    uniform = same_size_uniform(rgb, result.size_bytes)
-    if uniform is not None:
-        rows.append(("uniform JPEG, same size", uniform[0], f"q {uniform[1]}"))
+    codec = get_codec(result.codec)
+    jpeg = get_codec("jpeg")
+    name = result.method if codec.name == "jpeg" else f"{codec.name} {result.method}"
+    rows = [("roicodec " + name, result.data, f"mean q {result.quality:.1f}", codec)]
+    for other in dict.fromkeys([codec, jpeg]):
+        uniform = same_size_uniform(rgb, result.size_bytes, other)
+        if uniform is not None:
+            rows.append((f"uniform {other.label}, same size", uniform[0], f"q {uniform[1]}", other))
     lines = [
         f"{source} -> {output}  ({width}x{height}, raw RGB {raw} bytes)",
         f"{'':26} {'bytes':>8} {'bpp':>7} {'ratio':>7} {'PSNR-Y':>8} {'SSIM':>7} {'MS-SSIM':>8}  setting",
     ]
-    for label, data, setting in rows:
-        f = evaluate(rgb, decode(data), size_bytes=len(data))
+    for label, data, setting, used in rows:
+        f = evaluate(rgb, used.decode(data), size_bytes=len(data))
         lines.append(
             f"{label:26} {len(data):8d} {f['bpp']:7.3f} {f['ratio']:6.1f}x"
             f" {f['psnr']:8.2f} {f['ssim']:7.4f} {f['ms_ssim']:8.4f}  {setting}"

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .pillow_jpeg import decode, encode_uniform
+from .pillow_jpeg import decode as decode_jpeg
+from .pillow_jpeg import encode_uniform
 
 DEFAULT_LEVELS = 5
 
@@ -38,17 +39,31 @@ def level_qualities(block_quality: np.ndarray, levels: int = DEFAULT_LEVELS) -> 
 
 
 class BlendEncoder:
-    """Encodes one picture for many plans (rate control), keeping the decoded levels it has made."""
+    """Encodes one picture for many plans (rate control), keeping the decoded levels it has made.
 
-    def __init__(self, rgb: np.ndarray, levels: int = DEFAULT_LEVELS, progressive: bool = False):
+    ``codec``: any codec of the registry (default JPEG); its own decoder makes the levels.
+    """
+
+    def __init__(self, rgb: np.ndarray, levels: int = DEFAULT_LEVELS, progressive: bool = False, codec=None,
+                 metadata: dict | None = None):
         self.rgb = rgb
         self.levels = levels
         self.progressive = progressive
+        self.codec = codec
+        self.metadata = metadata or {}
         self._decoded: dict[float, np.ndarray] = {}
+
+    def _encode(self, rgb: np.ndarray, quality: float, **metadata) -> bytes:
+        if self.codec is None or self.codec.name == "jpeg":
+            return encode_uniform(rgb, quality, progressive=self.progressive, **metadata)
+        return self.codec.encode(rgb, quality, **metadata)
+
+    def _decode(self, data: bytes) -> np.ndarray:
+        return decode_jpeg(data) if self.codec is None else self.codec.decode(data)
 
     def _level_image(self, quality: float) -> np.ndarray:
         if quality not in self._decoded:
-            self._decoded[quality] = decode(encode_uniform(self.rgb, quality))
+            self._decoded[quality] = self._decode(self._encode(self.rgb, quality))
         return self._decoded[quality]
 
     def composite(self, block_quality: np.ndarray) -> tuple[np.ndarray, float]:
@@ -69,4 +84,6 @@ class BlendEncoder:
 
     def encode(self, block_quality: np.ndarray) -> bytes:
         picture, final_quality = self.composite(block_quality)
-        return encode_uniform(picture, final_quality, progressive=self.progressive)
+        if self.codec is not None and self.codec.integer_quality:
+            final_quality = float(np.ceil(final_quality))
+        return self._encode(picture, final_quality, **self.metadata)

@@ -20,6 +20,9 @@ from ..errors import OptionError
 SCALE_FACTOR = 1.1
 MIN_NEIGHBOURS = 5
 MIN_FACE_FRACTION = 0.08  # of the image's short side
+#: Detection runs on a copy with this short side (faces smaller than 8 % of it are not sought, and
+#: the cascade's 24-px window still fits them): 3-4x faster than the full Kodak frame.
+WORK_SIDE = 320
 #: The soft face: the box grown by this much on each side, blurred by this fraction of its width.
 GROW = 0.15
 SOFTNESS = 0.25
@@ -40,11 +43,15 @@ def detect_faces(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes (x0, y0, x1, y1) in pixels."""
     import cv2
 
-    gray = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY))
-    smallest = max(16, int(MIN_FACE_FRACTION * min(rgb.shape[:2])))
+    gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    scale = min(1.0, WORK_SIDE / min(gray.shape))
+    if scale < 1.0:
+        gray = cv2.resize(gray, (round(gray.shape[1] * scale), round(gray.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    gray = cv2.equalizeHist(gray)
+    smallest = max(24, int(MIN_FACE_FRACTION * min(gray.shape)))
     found = _detector().detectMultiScale(gray, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBOURS,
                                          minSize=(smallest, smallest))
-    return [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in found]
+    return [tuple(int(round(v / scale)) for v in (x, y, x + w, y + h)) for x, y, w, h in found]
 
 
 def face_map(rgb: np.ndarray, boxes: list[tuple[int, int, int, int]] | None = None) -> np.ndarray:

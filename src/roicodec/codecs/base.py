@@ -1,0 +1,102 @@
+"""What a codec is to roicodec: a quality knob, an encoder, the standard decoder, and the region
+strategies it supports. Adding a format is one module that builds a :class:`Codec` and registers it
+(see registry.py).
+
+Every codec speaks one quality scale, 1-100, higher = better, so quality plans, rate control and
+blending work the same for all; a codec whose own knob is different (JPEG 2000's compression rate)
+maps the scale onto it and says how in ``knob``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from ..errors import InputError, OptionError
+
+#: Region strategies (``--method``): how a codec is made to spend bits by region.
+STRATEGIES = ("uniform", "blend", "prefilter", "adaptive", "native")
+
+
+@dataclass(frozen=True)
+class Codec:
+    """One output format."""
+
+    name: str
+    label: str
+    extensions: tuple[str, ...]
+    knob: str  # what the 1-100 quality means for this encoder
+    strategies: tuple[str, ...]
+    default_strategy: str
+    _encode: Callable[..., bytes] = field(repr=False)
+    requires: tuple[str, ...] = ()  # importable modules the encoder needs
+    install: str = ""  # what to pip install when they are missing
+    min_quality: float = 1.0
+    max_quality: float = 100.0
+    integer_quality: bool = False  # the encoder only takes whole numbers
+
+    def missing(self) -> str | None:
+        """None when this machine can encode the format, else a one-line reason with the fix."""
+        for module in self.requires:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return f"{self.label} needs {module}: pip install {self.install or module}"
+        return None
+
+    def check_available(self) -> None:
+        reason = self.missing()
+        if reason:
+            raise OptionError(reason)
+
+    def encode(self, rgb: np.ndarray, quality: float, *, icc_profile: bytes | None = None,
+               exif: bytes | None = None) -> bytes:
+        """Encode an RGB uint8 image at one quality (1-100) for the whole picture."""
+        self.check_available()
+        if not self.min_quality <= quality <= self.max_quality:
+            raise OptionError(f"{self.label} quality must be between {self.min_quality:g} and "
+                              f"{self.max_quality:g}, got {quality:g}")
+        if self.integer_quality:
+            quality = round(quality)
+        return self._encode(rgb, quality, icc_profile=icc_profile, exif=exif)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        """The standard decoder (Pillow or its plugin) -> RGB uint8."""
+        self.check_available()
+        for module in self.requires:
+            _register_plugin(module)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                return np.asarray(image.convert("RGB"))
+        except Exception as error:
+            raise InputError(f"cannot decode {self.label}: {error}") from None
+
+
+def _register_plugin(module: str) -> None:
+    """Plugins that register with Pillow on import or through a call."""
+    imported = importlib.import_module(module)
+    if module == "pillow_heif":
+        imported.register_heif_opener()
+
+
+def pillow_save(format_name: str, options: Callable[[float], dict], plugin: str | None = None):
+    """An encoder that saves through Pillow (or a plugin registered with it)."""
+
+    def encode(rgb: np.ndarray, quality: float, *, icc_profile=None, exif=None) -> bytes:
+        if plugin:
+            _register_plugin(plugin)
+        extra = {}
+        if icc_profile:
+            extra["icc_profile"] = icc_profile
+        if exif:
+            extra["exif"] = exif
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format_name, **options(quality), **extra)
+        return buffer.getvalue()
+
+    return encode

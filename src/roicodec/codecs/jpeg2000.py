@@ -1,0 +1,34 @@
+"""JPEG 2000 through Pillow's OpenJPEG, in rate mode.
+
+OpenJPEG's dB mode aims at the whole image's PSNR: after a blend it spends bits to repair the
+coarse background and drags the subject down with it (DESIGN.md). The rate mode fixes the size
+instead, so the 1-100 quality scale is mapped onto a compression rate: quality q -> bits per pixel
+``MIN_BPP * 2 ** (q / HALVING)``, 0.05 bpp at q 1 to about 12 bpp at q 100 (an exponential
+scale, as size is roughly exponential in a quality knob).
+"""
+
+from __future__ import annotations
+
+from .base import Codec, pillow_save
+from .registry import register
+
+MIN_BPP = 0.05
+HALVING = 12.6  # quality steps per doubling of the rate
+
+
+def bits_per_pixel(quality: float) -> float:
+    return MIN_BPP * 2.0 ** ((quality - 1.0) / HALVING)
+
+
+def _options(quality: float) -> dict:
+    ratio = 24.0 / bits_per_pixel(quality)  # OpenJPEG's rate: compression ratio against 24-bit RGB
+    return {"quality_mode": "rates", "quality_layers": [max(1.0, ratio)], "irreversible": True,
+            "no_jp2": False}
+
+
+JPEG2000 = register(Codec(
+    name="jpeg2000", label="JPEG 2000", extensions=(".jp2", ".j2k", ".jpx"),
+    knob=f"rate: quality q -> {MIN_BPP} * 2^((q-1)/{HALVING}) bits per pixel (OpenJPEG rate mode, 9/7 wavelet)",
+    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    _encode=pillow_save("JPEG2000", _options),
+))

@@ -1,0 +1,17 @@
+"""JPEG XL through pillow-jxl-plugin (libjxl)."""
+
+from __future__ import annotations
+
+from .base import Codec, pillow_save
+from .registry import register
+
+#: libjxl effort 1 (fast) to 9; 7 is its default.
+EFFORT = 7
+
+JXL = register(Codec(
+    name="jxl", label="JPEG XL", extensions=(".jxl",),
+    knob=f"libjxl quality 1-100 (effort {EFFORT})",
+    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    _encode=pillow_save("JXL", lambda q: {"quality": float(q), "effort": EFFORT, "lossless": False}, plugin="pillow_jxl"),
+    requires=("pillow_jxl",), install="pillow-jxl-plugin",
+))
