@@ -84,6 +84,33 @@ def test_class_selection_and_suppression_options(photo, tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+def test_codecs_command_lists_formats_knobs_and_strategies():
+    result = run("codecs")
+    assert result.exit_code == 0, result.output
+    for name in ("jpeg", "webp", "jpeg2000", "avif", "heic", "jxl"):
+        assert name in result.output
+    assert "adaptive (default)" in result.output and "rate mode" in result.output
+
+
+@pytest.mark.parametrize("suffix, magic", [(".webp", b"RIFF"), (".avif", b"ftypavif"), (".jxl", b"\xff\x0a")])
+def test_the_output_extension_picks_the_codec(photo, tmp_path, suffix, magic):
+    out = tmp_path / f"photo{suffix}"
+    result = run("compress", photo, "-o", out, "--target-size", "6KB", "--report")
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size <= 6000 and magic in out.read_bytes()[:16]
+    assert "uniform JPEG, same size" in result.output
+
+
+def test_codec_option_and_its_errors(photo, tmp_path):
+    result = run("compress", photo, "--codec", "heic", "--quality", "50")
+    assert result.exit_code == 0, result.output
+    assert (photo.parent / "photo.roi.heic").is_file()
+    for args in (["--codec", "bpg9"], ["--codec", "webp", "--method", "adaptive"]):
+        result = run("compress", photo, "-o", tmp_path / "x.webp", *args)
+        assert result.exit_code == 2 and result.output.startswith("roicodec: error:"), result.output
+    assert not (tmp_path / "x.webp").exists()
+
+
 def test_the_input_is_never_overwritten(photo):
     before = photo.read_bytes()
     result = run("compress", photo, "-o", photo)

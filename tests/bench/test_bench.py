@@ -105,3 +105,17 @@ def test_bench_command_shows_progress_and_writes_plots(dataset, tmp_path):
     assert (tmp_path / "plots" / "rd_jpeg_psnr.png").is_file()
     bad = CliRunner().invoke(app, ["bench", str(folder), "--points", "50", "--bpp", "0.5"])
     assert bad.exit_code == 2 and "roicodec: error:" in bad.output
+
+
+def test_other_codecs_get_their_own_anchors_and_skip_strategies_they_lack(dataset, tmp_path):
+    rows, paths = run(spec(dataset, tmp_path, codecs=("jpeg", "webp"), methods=("uniform", "prefilter", "adaptive"),
+                           maps=("boxes",), points=(40, 70)))
+    webp = [r for r in rows if r["codec"] == "webp"]
+    assert webp and {r["method"] for r in webp} == {"uniform", "prefilter"}  # adaptive is JPEG's own
+    for row in webp:
+        assert row["bytes"] <= row["target_bytes"]
+    jpeg_anchor = next(r for r in rows if r["codec"] == "jpeg" and r["method"] == "uniform")
+    webp_anchor = next(r for r in webp if r["method"] == "uniform" and r["point"] == jpeg_anchor["point"]
+                       and r["image"] == jpeg_anchor["image"])
+    assert webp_anchor["bytes"] != jpeg_anchor["bytes"]  # each codec's own uniform encode sets its sizes
+    assert paths["rd_webp_psnr"].is_file()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codecs.pillow_jpeg import decode
+from ..codecs.registry import FORMAT_MODULES, get_codec
 from ..errors import OptionError
 from ..evaluation import evaluate
 from ..imageio import LoadedImage, load_image
@@ -28,7 +28,7 @@ from ..saliency import BACKBONES, DEFAULT_BACKBONE, MAP_METHODS, importance_map
 from ..saliency.ensemble import PREFIX as ENSEMBLE_PREFIX
 from ..saliency.ensemble import parse_members
 
-CODECS = ("jpeg",)
+CODECS = FORMAT_MODULES
 #: "default": the compress default map; "boxes": the subject boxes blurred (images with boxes only);
 #: besides these, any map method, optionally @backbone ("msroi", "fused@efficientnet-lite2") or an
 #: ensemble spec ("ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2").
@@ -135,6 +135,8 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
         for codec in spec.codecs:
             for label, value in spec.point_labels:
                 for method in spec.methods:
+                    if method not in get_codec(codec).strategies:
+                        continue  # e.g. adaptive is JPEG's own
                     for map_name in (["-"] if method == "uniform" else spec.maps):
                         if map_name == "boxes" and not has_boxes:
                             continue
@@ -184,16 +186,16 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
     started = time.perf_counter()
     if method == "uniform":
         if spec.points is not None:
-            result = compress(context.loaded, method="uniform", quality=value)
+            result = compress(context.loaded, codec=codec, method="uniform", quality=value)
         else:
-            result = compress(context.loaded, method="uniform", target_bpp=value)
+            result = compress(context.loaded, codec=codec, method="uniform", target_bpp=value)
         context.anchors[(codec, label)] = result.size_bytes
     else:
         target = context.anchors[(codec, label)]
-        result = compress(context.loaded, method=method, target_size=target,
+        result = compress(context.loaded, codec=codec, method=method, target_size=target,
                           importance=context.importance(map_name), **spec.options)
     seconds = time.perf_counter() - started
-    figures = evaluate(rgb, decode(result.data), size_bytes=result.size_bytes, mask=context.mask,
+    figures = evaluate(rgb, get_codec(codec).decode(result.data), size_bytes=result.size_bytes, mask=context.mask,
                        weights=context.weights)
     return {
         "image": context.path.stem, "codec": codec, "method": method, "map": map_name, "point": label,
