@@ -63,6 +63,7 @@ def _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, 
 
 class Method(str, Enum):
     adaptive = "adaptive"
+    native = "native"
     blend = "blend"
     prefilter = "prefilter"
     uniform = "uniform"

@@ -24,7 +24,7 @@ from .imageio import LoadedImage, load_image, load_map
 from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
 from .saliency import ImportanceMap, MapOptions, importance_map
 
-METHODS = ("adaptive", "blend", "prefilter", "uniform")
+METHODS = ("adaptive", "native", "blend", "prefilter", "uniform")
 DEFAULT_METHOD = defaults.METHOD
 DEFAULT_PLAN = defaults.PLAN
 DEFAULT_QUALITY = defaults.QUALITY
@@ -187,6 +187,11 @@ def compress(
         def encode(offset: float) -> bytes:
             # Metadata inside the loop: the target counts the bytes of the file as written.
             return add_metadata(encoder.encode(qmap.shifted(base_plan, offset)), **metadata)
+
+    elif method == "native":
+
+        def encode(offset: float) -> bytes:
+            return codec.native(rgb, qmap.shifted(base_plan, offset))
 
     elif codec.name == "jpeg":
         blender = BlendEncoder(rgb, progressive=progressive)

@@ -11,7 +11,7 @@ from .base import Codec
 
 _CODECS: dict[str, Codec] = {}
 #: The format modules, in the order `roicodec codecs` lists them.
-FORMAT_MODULES = ("jpeg", "webp", "jpeg2000", "avif", "heic", "jxl")
+FORMAT_MODULES = ("jpeg", "webp", "jpeg2000", "avif", "heic", "hevc", "jxl")
 
 
 def register(codec: Codec) -> Codec:
@@ -25,8 +25,10 @@ def _load_all() -> None:
 
 
 def all_codecs() -> list[Codec]:
+    """Every codec, in FORMAT_MODULES order (whatever order modules happened to be imported in)."""
     _load_all()
-    return list(_CODECS.values())
+    ordered = [_CODECS[name] for name in FORMAT_MODULES if name in _CODECS]
+    return ordered + [codec for codec in _CODECS.values() if codec not in ordered]
 
 
 def get_codec(name: str) -> Codec:

@@ -1,0 +1,87 @@
+"""Native region-of-interest HEVC: x265 with per-block QP offsets, in a HEIF file of our own making."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import roicodec
+from roicodec.codecs.heif_container import heif_from_hevc, nal_type, split_annex_b
+from roicodec.codecs.hevc import encode_hevc, merge_rectangles, plan_regions, whole_qps
+from roicodec.codecs.registry import get_codec
+from roicodec.errors import InputError
+
+
+def psnr(a, b, mask=None):
+    error = (a.astype(float) - b.astype(float)) ** 2
+    if mask is not None:
+        error = error[mask]
+    return 10 * np.log10(255.0**2 / error.mean())
+
+
+def open_with_libheif(data: bytes) -> np.ndarray:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "HEIF"
+        return np.asarray(image.convert("RGB"))
+
+
+def test_the_stream_has_parameter_sets_and_a_picture(kodim23_small):
+    units = split_annex_b(encode_hevc(kodim23_small, 30))
+    types = [nal_type(u) for u in units]
+    assert types[:3] == [32, 33, 34] and any(t in (19, 20) for t in types)  # VPS SPS PPS, an IDR slice
+
+
+@pytest.mark.parametrize("shape", [(176, 256), (175, 255)])  # odd sides: padded, then cropped by 'clap'
+def test_heif_file_opens_in_libheif_at_the_right_size(kodim23_small, shape):
+    rgb = np.ascontiguousarray(kodim23_small[: shape[0], : shape[1]])
+    codec = get_codec("hevc")
+    data = codec.encode(rgb, 70)
+    assert data[4:12] == b"ftypheic"
+    decoded = open_with_libheif(data)
+    assert decoded.shape == rgb.shape and psnr(rgb, decoded) > 35
+
+
+def test_a_stream_without_parameter_sets_is_refused():
+    with pytest.raises(InputError, match="VPS, SPS or PPS"):
+        heif_from_hevc(b"\x00\x00\x01\x26\x01\xaf", 16, 16)
+
+
+def test_dithered_qps_keep_the_mean_and_are_whole():
+    qps = np.full((8, 8), 20.25)
+    whole = whole_qps(qps)
+    assert whole.dtype.kind == "i" and set(np.unique(whole)) == {20, 21} and whole.mean() == 20.25
+
+
+def test_rectangles_cover_every_unit_exactly_once():
+    values = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 1]])
+    covered = np.full(values.shape, -1)
+    for x, y, w, h, value in merge_rectangles(values):
+        assert (covered[y : y + h, x : x + w] == -1).all()
+        covered[y : y + h, x : x + w] = value
+    np.testing.assert_array_equal(covered, values)
+    assert len(merge_rectangles(values)) == 4
+
+
+def test_plan_regions_give_the_low_quality_blocks_higher_qp():
+    plan = np.full((4, 4), 40.0)
+    plan[:2, :2] = 80.0  # the top-left 16x16 unit is the subject
+    crf, regions = plan_regions(plan)
+    assert crf in (10.0, 11.0)  # (100 - 80) x 0.51 = 10.2, dithered to a whole QP
+    assert all(offset > 0 for *_, offset in regions)
+    assert not any(x == 0 and y == 0 for x, y, *_ in regions)  # the subject keeps the CRF's QP
+
+
+def test_native_roi_puts_quality_in_the_subject_at_the_same_size(kodim23):
+    box = np.zeros(kodim23.shape[:2], bool)
+    box[100:450, 420:720] = True
+    uniform = roicodec.compress(kodim23, codec="hevc", method="uniform", target_size=14000)
+    native = roicodec.compress(kodim23, codec="hevc", target_size=uniform.size_bytes, importance=box.astype(np.float32))
+    assert native.method == "native" and native.size_bytes <= uniform.size_bytes
+    assert native.size_bytes >= 0.98 * uniform.size_bytes
+    plain, roi = open_with_libheif(uniform.data), open_with_libheif(native.data)
+    assert psnr(kodim23, roi, box) > psnr(kodim23, plain, box) + 1.5
+    assert psnr(kodim23, roi, ~box) < psnr(kodim23, plain, ~box)
