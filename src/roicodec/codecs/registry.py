@@ -37,7 +37,7 @@ def get_codec(name: str) -> Codec:
     aliases = {"jpg": "jpeg", "j2k": "jpeg2000", "jp2": "jpeg2000", "heif": "heic", "jpegxl": "jxl"}
     key = aliases.get(key, key)
     if key not in _CODECS:
-        raise OptionError(f"unknown codec {name!r}; available: {', '.join(_CODECS)}")
+        raise OptionError(f"unknown codec {name!r}; available: {', '.join(c.name for c in all_codecs())}")
     return _CODECS[key]
 
 
