@@ -51,12 +51,13 @@ def run(args) -> list[dict]:
                 started = time.perf_counter()
                 uniform = roicodec.compress(rgb, codec=codec, method="uniform", target_size=jpeg_size)
                 results = {"uniform": (uniform, time.perf_counter() - started)}
+                wanted = args.strategies.split(",") if args.strategies else codec.strategies
                 for strategy in codec.strategies:
-                    if strategy == "uniform":
+                    if strategy == "uniform" or strategy not in wanted:
                         continue
                     started = time.perf_counter()
                     result = roicodec.compress(rgb, codec=codec, method=strategy, target_size=uniform.size_bytes,
-                                               importance=importance)
+                                               importance=importance, **args.plan_options)
                     results[strategy] = (result, time.perf_counter() - started)
                 for strategy, (result, seconds) in results.items():
                     figures = evaluate(rgb, codec.decode(result.data), size_bytes=result.size_bytes, mask=mask)
@@ -93,8 +94,14 @@ def main() -> None:
     parser.add_argument("--map", choices=("perfect", "default"), default="perfect")
     parser.add_argument("--codecs", default="", help="comma-separated (default: all)")
     parser.add_argument("--points", default="25,50,75", help="JPEG qualities whose sizes are the targets")
+    parser.add_argument("--strategies", default="", help="comma-separated (default: each codec's all)")
+    parser.add_argument("--plan", help="quality plan for the region strategies (default: compress's)")
+    parser.add_argument("--roi-quality", type=float)
+    parser.add_argument("--bg-quality", type=float)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    args.plan_options = {k: v for k, v in (("plan", args.plan), ("roi_quality", args.roi_quality),
+                                           ("bg_quality", args.bg_quality)) if v is not None}
     rows = run(args)
     summary = summarise(rows)
     print(summary)

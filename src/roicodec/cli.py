@@ -101,7 +101,7 @@ def compress(
     target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output that fits this many bits per pixel."),
     roi_quality: Optional[float] = typer.Option(None, "--roi-quality", show_default=f"{defaults.ROI_QUALITY:g}", help="Quality where the map is hottest (the plan's top)."),
     bg_quality: Optional[float] = typer.Option(None, "--bg-quality", show_default=f"{defaults.BG_QUALITY:g}", help="Quality where the map is coldest; 0 cuts the background out."),
-    plan: Plan = typer.Option(Plan(defaults.PLAN), "--plan", help="How the map becomes per-block quality."),
+    plan: Optional[Plan] = typer.Option(None, "--plan", show_default=f"{defaults.PLAN} (HEVC: its own, see `roicodec codecs`)", help="How the map becomes per-block quality."),
     threshold: float = typer.Option(0.5, "--threshold", help="Map value that separates object from background (two-level plan)."),
     entropy_boost: float = typer.Option(0.0, "--entropy-boost", help="Extra quality for the 10% highest-entropy blocks (edges)."),
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
@@ -145,7 +145,7 @@ def compress(
             target_bpp=target_bpp,
             roi_quality=roi_quality,
             bg_quality=bg_quality,
-            plan=plan.value,
+            plan=plan.value if plan else None,
             threshold=threshold,
             entropy_boost=entropy_boost,
             importance=map_path,
@@ -225,6 +225,9 @@ def codecs_command() -> None:
         typer.echo(f"{codec.name:9} {codec.label:10} {' '.join(codec.extensions):16} {state}")
         typer.echo(f"{'':9} quality 1-100: {codec.knob}")
         typer.echo(f"{'':9} strategies: {strategies}")
+        if codec.default_plan:
+            kind, high, low = codec.default_plan
+            typer.echo(f"{'':9} default plan: {kind} {high:g}/{low:g}")
 
 
 @app.command("metrics")

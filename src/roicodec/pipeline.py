@@ -100,7 +100,7 @@ def compress(
     target_bpp: float | None = None,
     roi_quality: float | None = None,
     bg_quality: float | None = None,
-    plan: str = DEFAULT_PLAN,
+    plan: str | None = None,
     threshold: float = 0.5,
     entropy_boost: float = 0.0,
     importance=None,
@@ -152,8 +152,11 @@ def compress(
 
     step = time.perf_counter()
     explicit_range = roi_quality is not None or bg_quality is not None
-    q_high = DEFAULT_ROI_QUALITY if roi_quality is None else float(roi_quality)
-    q_low = DEFAULT_BG_QUALITY if bg_quality is None else float(bg_quality)
+    # The codec's measured plan, unless the caller chose one (JPEG: the global defaults).
+    own_plan, own_high, own_low = codec.default_plan or (DEFAULT_PLAN, DEFAULT_ROI_QUALITY, DEFAULT_BG_QUALITY)
+    plan = plan or own_plan
+    q_high = own_high if roi_quality is None else float(roi_quality)
+    q_low = own_low if bg_quality is None else float(bg_quality)
     blocks = qmap.block_means(importance.values)
     base_plan = qmap.make_plan(plan, blocks, q_low, q_high, threshold)
     if entropy_boost:
@@ -175,7 +178,9 @@ def compress(
 
     if method == "prefilter":
         smoothed = prefiltered(rgb, importance.values)
-        result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started)
+        # Fractional qualities where the encoder takes them: the size then follows the target closely.
+        result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started,
+                                   integer=codec.integer_quality)
         result.method, result.importance = "prefilter", importance
         return result
 
@@ -239,21 +244,24 @@ def _fill_cutout(rgb: np.ndarray, cut_blocks: np.ndarray, colour) -> np.ndarray:
     return out
 
 
-def _compress_uniform(codec, rgb, quality, target, progressive, metadata, timings, started) -> CompressionResult:
-    """One quality for the whole picture; with a target, the largest integer quality that fits."""
+def _compress_uniform(codec, rgb, quality, target, progressive, metadata, timings, started,
+                      integer: bool = True) -> CompressionResult:
+    """One quality for the whole picture; with a target, the largest quality that fits (an integer
+    one, as users set it, unless ``integer`` is False)."""
     step = time.perf_counter()
 
     def encode(q: float) -> bytes:
+        q = int(q) if integer else q
         if codec.name == "jpeg":
-            return encode_uniform(rgb, int(q), progressive=progressive, **metadata)
-        return codec.encode(rgb, int(q), **metadata)
+            return encode_uniform(rgb, q, progressive=progressive, **metadata)
+        return codec.encode(rgb, q, **metadata)
 
     if target is None:
         chosen = DEFAULT_QUALITY if quality is None else quality
         data, encodes = encode(round(chosen)), 1
         chosen = float(round(chosen))
     else:
-        fitted = fit_to_size(encode, target, 1, 100, integer=True)
+        fitted = fit_to_size(encode, target, 1, 100, integer=integer)
         data, chosen, encodes = fitted.data, fitted.knob, fitted.encodes
     timings["encode"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started

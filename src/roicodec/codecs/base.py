@@ -39,6 +39,8 @@ class Codec:
     min_quality: float = 1.0
     max_quality: float = 100.0
     integer_quality: bool = False  # the encoder only takes whole numbers
+    default_plan: tuple[str, float, float] | None = None
+    """(plan, top quality, bottom quality) measured best for this codec; None: the global defaults."""
     native: Callable[[np.ndarray, np.ndarray], bytes] | None = field(default=None, repr=False)
     """The ``native`` strategy: (rgb, per-8x8-block quality plan) -> bytes, when the encoder takes a map."""
 
