@@ -85,3 +85,14 @@ def test_native_roi_puts_quality_in_the_subject_at_the_same_size(kodim23):
     plain, roi = open_with_libheif(uniform.data), open_with_libheif(native.data)
     assert psnr(kodim23, roi, box) > psnr(kodim23, plain, box) + 1.5
     assert psnr(kodim23, roi, ~box) < psnr(kodim23, plain, ~box)
+
+
+def test_hevc_uses_its_own_measured_plan_unless_told(kodim23_small):
+    box = np.zeros(kodim23_small.shape[:2], np.float32)
+    box[40:140, 60:200] = 1.0
+    own = roicodec.compress(kodim23_small, codec="hevc", quality=60, importance=box)
+    assert len(np.unique(own.plan)) == 2  # two-level
+    assert np.ptp(own.plan) == pytest.approx(69 - 41)
+    told = roicodec.compress(kodim23_small, codec="hevc", quality=60, importance=box, plan="linear",
+                             roi_quality=90, bg_quality=20)
+    assert len(np.unique(told.plan)) > 2
