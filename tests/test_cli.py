@@ -199,3 +199,13 @@ def test_the_installed_command_runs(photo, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert out.is_file()
+
+
+@pytest.mark.parametrize("args, message", [(["-o", "{tmp}/x.xyz"], "no codec writes .xyz"),
+                                           (["-o", "{tmp}/x.jp2", "--codec", "webp"], "writes .webp files, not .jp2"),
+                                           (["-o", "{tmp}/x.png"], "no codec writes .png")])
+def test_output_name_and_codec_must_agree(photo, tmp_path, args, message):
+    before = set(tmp_path.iterdir())
+    result = run("compress", photo, *[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2 and message in result.output
+    assert set(tmp_path.iterdir()) == before  # nothing written

@@ -91,6 +91,22 @@ def _default_output(source: Path, suffix: str) -> Path:
     return source.with_name(source.stem + suffix)
 
 
+def _output_codec(name: Optional[str], output: Optional[Path]):
+    """The codec asked for, or the one the output's extension names; a mismatch is an error (a
+    WebP file named .jp2 would mislead every program that opens it)."""
+    from .codecs.registry import all_codecs, codec_for_path, get_codec
+    from .errors import OptionError
+
+    by_name = get_codec(name) if name else None
+    by_path = codec_for_path(output) if output else None
+    if output is not None and output.suffix and by_path is None and by_name is None:
+        known = " ".join(dict.fromkeys(e for c in all_codecs() for e in c.extensions))
+        raise OptionError(f"{output}: no codec writes {output.suffix} files; use one of {known} or --codec")
+    if by_name and output is not None and output.suffix.lower() not in by_name.extensions:
+        raise OptionError(f"--codec {by_name.name} writes {' or '.join(by_name.extensions)} files, not {output.suffix or 'files without an extension'}")
+    return by_name or by_path or get_codec("jpeg")
+
+
 @app.command()
 def compress(
     input: Path = typer.Argument(..., help="Image to compress (PNG, JPEG, TIFF, WebP, BMP, ...)."),
@@ -129,10 +145,8 @@ def compress(
     from .imageio import load_image, write_atomic
     from .pipeline import compress as run_compress
 
-    from .codecs.registry import codec_for_path, get_codec
-
     try:
-        chosen = get_codec(codec) if codec else (codec_for_path(output) if output else None) or get_codec("jpeg")
+        chosen = _output_codec(codec, output)
         output = output or _default_output(input, ".roi" + chosen.extensions[0])
         _configure_threads(threads)
         loaded = load_image(input)

@@ -26,6 +26,9 @@ def same_size_uniform(rgb: np.ndarray, size_bytes: int, codec=None) -> tuple[byt
     return fitted.data, int(fitted.knob)
 
 
+LABEL_WIDTH = 31
+
+
 def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> str:
     height, width = rgb.shape[:2]
     raw = height * width * 3  # bytes of the decoded RGB picture
@@ -39,12 +42,12 @@ def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> s
             rows.append((f"uniform {other.label}, same size", uniform[0], f"q {uniform[1]}", other))
     lines = [
         f"{source} -> {output}  ({width}x{height}, raw RGB {raw} bytes)",
-        f"{'':26} {'bytes':>8} {'bpp':>7} {'ratio':>7} {'PSNR-Y':>8} {'SSIM':>7} {'MS-SSIM':>8}  setting",
+        f"{'':{LABEL_WIDTH}} {'bytes':>8} {'bpp':>7} {'ratio':>7} {'PSNR-Y':>8} {'SSIM':>7} {'MS-SSIM':>8}  setting",
     ]
     for label, data, setting, used in rows:
         f = evaluate(rgb, used.decode(data), size_bytes=len(data))
         lines.append(
-            f"{label:26} {len(data):8d} {f['bpp']:7.3f} {f['ratio']:6.1f}x"
+            f"{label:{LABEL_WIDTH}} {len(data):8d} {f['bpp']:7.3f} {f['ratio']:6.1f}x"
             f" {f['psnr']:8.2f} {f['ssim']:7.4f} {f['ms_ssim']:8.4f}  {setting}"
         )
     if result.target_bytes is not None:
