@@ -98,10 +98,12 @@ def main() -> None:
     parser.add_argument("--plan", help="quality plan for the region strategies (default: compress's)")
     parser.add_argument("--roi-quality", type=float)
     parser.add_argument("--bg-quality", type=float)
+    parser.add_argument("--prefilter-sigma", type=float, help="blur of the least important pixels (default 2.5 px)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     args.plan_options = {k: v for k, v in (("plan", args.plan), ("roi_quality", args.roi_quality),
-                                           ("bg_quality", args.bg_quality)) if v is not None}
+                                           ("bg_quality", args.bg_quality), ("prefilter_sigma", args.prefilter_sigma))
+                         if v is not None}
     rows = run(args)
     summary = summarise(rows)
     print(summary)

@@ -109,6 +109,7 @@ def compress(
     progressive: bool = False,
     background=(255, 255, 255),
     settings: AdaptiveJpegSettings | None = None,
+    prefilter_sigma: float | None = None,
 ) -> CompressionResult:
     """Compress one image to a standard file that spends its bits where the importance map is hot.
 
@@ -177,7 +178,8 @@ def compress(
     timings["plan"] = time.perf_counter() - step
 
     if method == "prefilter":
-        smoothed = prefiltered(rgb, importance.values)
+        smoothed = prefiltered(rgb, importance.values) if prefilter_sigma is None else prefiltered(
+            rgb, importance.values, prefilter_sigma)
         # Fractional qualities where the encoder takes them: the size then follows the target closely.
         result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started,
                                    integer=codec.integer_quality)
