@@ -6,7 +6,6 @@ is written then, and the input file is never overwritten.
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path

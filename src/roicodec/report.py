@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .codecs.pillow_jpeg import encode_uniform
 from .codecs.registry import get_codec
 from .errors import OptionError
 from .evaluation import evaluate
@@ -17,10 +16,9 @@ from .ratecontrol import fit_to_size
 def same_size_uniform(rgb: np.ndarray, size_bytes: int, codec=None) -> tuple[bytes, int] | None:
     """The largest uniform encode (integer quality; JPEG unless ``codec``) not bigger than ``size_bytes``,
     or None if none fits."""
-    encode = (lambda q: encode_uniform(rgb, int(q))) if codec is None or codec.name == "jpeg" else (
-        lambda q: codec.encode(rgb, int(q)))
+    codec = codec or get_codec("jpeg")
     try:
-        fitted = fit_to_size(encode, size_bytes, 1, 100, integer=True)
+        fitted = fit_to_size(lambda q: codec.encode(rgb, int(q)), size_bytes, 1, 100, integer=True)
     except OptionError:
         return None
     return fitted.data, int(fitted.knob)

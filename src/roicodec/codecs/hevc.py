@@ -9,7 +9,6 @@ the plan's top quality; equal neighbours are merged into rectangles, one ``addro
 
 from __future__ import annotations
 
-import functools
 from fractions import Fraction
 
 import numpy as np
@@ -154,9 +153,3 @@ HEVC = register(Codec(
     default_plan=("two-level", 69.0, 41.0),
 ))
 
-
-@functools.lru_cache(maxsize=None)
-def available_in_ffmpeg() -> bool:
-    import av
-
-    return "libx265" in av.codecs_available
