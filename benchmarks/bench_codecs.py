@@ -9,6 +9,10 @@ time per image.
 
     python benchmarks/bench_codecs.py --map perfect --out bench-out/codecs-perfect
     python benchmarks/bench_codecs.py --map default --codecs hevc,webp --points 50
+    python benchmarks/bench_codecs.py --strategies uniform,default   # each codec's default only
+
+With three or more size points it adds BD-rates against each codec's own uniform encode and
+against uniform JPEG (the reference JPEG is always measured, as the anchor).
 """
 
 from __future__ import annotations
@@ -46,12 +50,18 @@ def run(args) -> list[dict]:
         mask = box_mask(boxes[name], rgb.shape[:2])
         importance = perfect_map(boxes[name], rgb.shape[:2]) if args.map == "perfect" else importance_map(rgb)
         for point in (int(p) for p in args.points.split(",")):
-            jpeg_size = len(encode_uniform(rgb, point))
+            reference_jpeg = encode_uniform(rgb, point)
+            jpeg_size = len(reference_jpeg)
+            if "jpeg" not in [codec.name for codec in codecs]:  # the BD-rate anchor
+                figures = evaluate(rgb, get_codec("jpeg").decode(reference_jpeg), size_bytes=jpeg_size, mask=mask)
+                rows.append({"image": name, "point": point, "codec": "jpeg", "strategy": "uniform",
+                             "target": jpeg_size, "seconds": 0.0, **figures})
             for codec in codecs:
                 started = time.perf_counter()
                 uniform = roicodec.compress(rgb, codec=codec, method="uniform", target_size=jpeg_size)
                 results = {"uniform": (uniform, time.perf_counter() - started)}
                 wanted = args.strategies.split(",") if args.strategies else codec.strategies
+                wanted = [codec.default_strategy if w == "default" else w for w in wanted]
                 for strategy in codec.strategies:
                     if strategy == "uniform" or strategy not in wanted:
                         continue
@@ -89,16 +99,61 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def bd_summary(rows: list[dict]) -> str:
+    """BD-rate (pchip over the size points, per image, then the mean) of every codec and strategy
+    against the same codec's uniform encode and against uniform JPEG, on subject and whole PSNR."""
+    import warnings
+
+    import bjontegaard
+
+    curves: dict[tuple, dict[int, dict]] = {}
+    for row in rows:
+        curves.setdefault((row["codec"], row["strategy"], row["image"]), {})[row["point"]] = row
+
+    def mean_bd(anchor_key, test_key, metric) -> str:
+        values = []
+        for image in sorted({r["image"] for r in rows}):
+            anchor, test = curves.get((*anchor_key, image), {}), curves.get((*test_key, image), {})
+            points = sorted(p for p in anchor if p in test)
+            if len(points) < 3:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    values.append(bjontegaard.bd_rate([anchor[p]["bytes"] for p in points], [anchor[p][metric] for p in points],
+                                                      [test[p]["bytes"] for p in points], [test[p][metric] for p in points],
+                                                      method="pchip", min_overlap=0))
+            except Exception:  # noqa: BLE001 - a curve that is not monotone: leave this image out
+                continue
+        values = [v for v in values if np.isfinite(v)]  # curves that do not overlap give NaN
+        return f"{np.mean(values):+.1f} % ({len(values)})" if values else "-"
+
+    lines = ["| codec | strategy | BD-rate subject PSNR vs own uniform | BD-rate PSNR vs own uniform "
+             "| BD-rate subject PSNR vs uniform JPEG | BD-rate PSNR vs uniform JPEG |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    order = [c.name for c in all_codecs()]
+    for codec, strategy in sorted({(r["codec"], r["strategy"]) for r in rows},
+                                  key=lambda k: (order.index(k[0]), k[1] != "uniform", k[1])):
+        if (codec, strategy) == ("jpeg", "uniform"):
+            continue
+        own = ("-", "-") if strategy == "uniform" else tuple(
+            mean_bd((codec, "uniform"), (codec, strategy), metric) for metric in ("roi_psnr", "psnr"))
+        jpeg = tuple(mean_bd(("jpeg", "uniform"), (codec, strategy), metric) for metric in ("roi_psnr", "psnr"))
+        lines.append(f"| {codec} | {strategy} | {own[0]} | {own[1]} | {jpeg[0]} | {jpeg[1]} |")
+    return "\n".join(lines) + "\n\nBD-rate: negative = fewer bytes for the same quality; (n) = images with a usable curve."
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--map", choices=("perfect", "default"), default="perfect")
     parser.add_argument("--codecs", default="", help="comma-separated (default: all)")
     parser.add_argument("--points", default="25,50,75", help="JPEG qualities whose sizes are the targets")
-    parser.add_argument("--strategies", default="", help="comma-separated (default: each codec's all)")
+    parser.add_argument("--strategies", default="",
+                        help="comma-separated; 'default' = each codec's default strategy (default: each codec's all)")
     parser.add_argument("--plan", help="quality plan for the region strategies (default: compress's)")
     parser.add_argument("--roi-quality", type=float)
     parser.add_argument("--bg-quality", type=float)
-    parser.add_argument("--prefilter-sigma", type=float, help="blur of the least important pixels (default 2.5 px)")
+    parser.add_argument("--prefilter-sigma", type=float, help="blur of the least important pixels (default: the codec's)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     args.plan_options = {k: v for k, v in (("plan", args.plan), ("roi_quality", args.roi_quality),
@@ -106,6 +161,8 @@ def main() -> None:
                          if v is not None}
     rows = run(args)
     summary = summarise(rows)
+    if len({r["point"] for r in rows}) >= 3:
+        summary += "\n\n" + bd_summary(rows)
     print(summary)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -90,6 +90,7 @@ def test_codecs_command_lists_formats_knobs_and_strategies():
     for name in ("jpeg", "webp", "jpeg2000", "avif", "heic", "jxl"):
         assert name in result.output
     assert "adaptive (default)" in result.output and "rate mode" in result.output
+    assert "native (default)" in result.output and "prefilter blur: 1.25 px" in result.output
 
 
 @pytest.mark.parametrize("suffix, magic", [(".webp", b"RIFF"), (".avif", b"ftypavif"), (".jxl", b"\xff\x0a")])

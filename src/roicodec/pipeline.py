@@ -178,8 +178,8 @@ def compress(
     timings["plan"] = time.perf_counter() - step
 
     if method == "prefilter":
-        smoothed = prefiltered(rgb, importance.values) if prefilter_sigma is None else prefiltered(
-            rgb, importance.values, prefilter_sigma)
+        sigma = codec.prefilter_sigma if prefilter_sigma is None else prefilter_sigma
+        smoothed = prefiltered(rgb, importance.values, sigma)
         # Fractional qualities where the encoder takes them: the size then follows the target closely.
         result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started,
                                    integer=codec.integer_quality)

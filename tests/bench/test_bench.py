@@ -119,3 +119,14 @@ def test_other_codecs_get_their_own_anchors_and_skip_strategies_they_lack(datase
                        and r["image"] == jpeg_anchor["image"])
     assert webp_anchor["bytes"] != jpeg_anchor["bytes"]  # each codec's own uniform encode sets its sizes
     assert paths["rd_webp_psnr"].is_file()
+
+
+def test_default_method_runs_each_codecs_own_default_strategy(dataset, tmp_path):
+    from roicodec.bench.grid import _tasks, find_images
+
+    chosen = spec(dataset, tmp_path, codecs=("jpeg", "webp", "jxl"), methods=("uniform", "default", "adaptive"),
+                  maps=("default",), points=(50,))
+    chosen.validate()
+    methods = {(codec, method) for _, codec, method, *_ in _tasks(chosen, find_images(chosen), None)}
+    assert methods == {("jpeg", "uniform"), ("jpeg", "adaptive"), ("webp", "uniform"), ("webp", "native"),
+                       ("jxl", "uniform"), ("jxl", "prefilter")}

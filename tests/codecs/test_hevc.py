@@ -8,16 +8,10 @@ from PIL import Image
 
 import roicodec
 from roicodec.codecs.heif_container import heif_from_hevc, nal_type, split_annex_b
-from roicodec.codecs.hevc import encode_hevc, merge_rectangles, plan_regions, whole_qps
+from roicodec.codecs.hevc import encode_hevc, plan_regions
 from roicodec.codecs.registry import get_codec
 from roicodec.errors import InputError
-
-
-def psnr(a, b, mask=None):
-    error = (a.astype(float) - b.astype(float)) ** 2
-    if mask is not None:
-        error = error[mask]
-    return 10 * np.log10(255.0**2 / error.mean())
+from roicodec.metrics import background_psnr, psnr_rgb, roi_psnr
 
 
 def open_with_libheif(data: bytes) -> np.ndarray:
@@ -42,28 +36,12 @@ def test_heif_file_opens_in_libheif_at_the_right_size(kodim23_small, shape):
     data = codec.encode(rgb, 70)
     assert data[4:12] == b"ftypheic"
     decoded = open_with_libheif(data)
-    assert decoded.shape == rgb.shape and psnr(rgb, decoded) > 35
+    assert decoded.shape == rgb.shape and psnr_rgb(rgb, decoded) > 35
 
 
 def test_a_stream_without_parameter_sets_is_refused():
     with pytest.raises(InputError, match="VPS, SPS or PPS"):
         heif_from_hevc(b"\x00\x00\x01\x26\x01\xaf", 16, 16)
-
-
-def test_dithered_qps_keep_the_mean_and_are_whole():
-    qps = np.full((8, 8), 20.25)
-    whole = whole_qps(qps)
-    assert whole.dtype.kind == "i" and set(np.unique(whole)) == {20, 21} and whole.mean() == 20.25
-
-
-def test_rectangles_cover_every_unit_exactly_once():
-    values = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 1]])
-    covered = np.full(values.shape, -1)
-    for x, y, w, h, value in merge_rectangles(values):
-        assert (covered[y : y + h, x : x + w] == -1).all()
-        covered[y : y + h, x : x + w] = value
-    np.testing.assert_array_equal(covered, values)
-    assert len(merge_rectangles(values)) == 4
 
 
 def test_plan_regions_give_the_low_quality_blocks_higher_qp():
@@ -83,8 +61,8 @@ def test_native_roi_puts_quality_in_the_subject_at_the_same_size(kodim23):
     assert native.method == "native" and native.size_bytes <= uniform.size_bytes
     assert native.size_bytes >= 0.98 * uniform.size_bytes
     plain, roi = open_with_libheif(uniform.data), open_with_libheif(native.data)
-    assert psnr(kodim23, roi, box) > psnr(kodim23, plain, box) + 1.5
-    assert psnr(kodim23, roi, ~box) < psnr(kodim23, plain, ~box)
+    assert roi_psnr(kodim23, roi, box) > roi_psnr(kodim23, plain, box) + 1.5
+    assert background_psnr(kodim23, roi, box) < background_psnr(kodim23, plain, box)
 
 
 def test_hevc_uses_its_own_measured_plan_unless_told(kodim23_small):

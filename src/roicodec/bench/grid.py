@@ -73,7 +73,7 @@ class BenchSpec:
     def validate(self) -> None:
         if not Path(self.dataset).is_dir():
             raise OptionError(f"{self.dataset}: not a folder of images")
-        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS)):
+        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS + ("default",))):
             unknown = [c for c in chosen if c not in allowed]
             if unknown or not chosen:
                 raise OptionError(f"unknown {name} {', '.join(unknown) or '(none)'}; available: {', '.join(allowed)}")
@@ -133,8 +133,10 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
     for path in images:
         has_boxes = boxes is not None and boxes_for(boxes, path.name) is not None
         for codec in spec.codecs:
+            # "default": the codec's own default strategy (adaptive for JPEG, native for HEVC, ...).
+            methods = dict.fromkeys(get_codec(codec).default_strategy if m == "default" else m for m in spec.methods)
             for label, value in spec.point_labels:
-                for method in spec.methods:
+                for method in methods:
                     if method not in get_codec(codec).strategies:
                         continue  # e.g. adaptive is JPEG's own
                     for map_name in (["-"] if method == "uniform" else spec.maps):

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import InputError, OptionError
+from .prefilter import DEFAULT_SIGMA
 
 #: Region strategies (``--method``): how a codec is made to spend bits by region.
 STRATEGIES = ("uniform", "blend", "prefilter", "adaptive", "native")
@@ -41,6 +42,8 @@ class Codec:
     integer_quality: bool = False  # the encoder only takes whole numbers
     default_plan: tuple[str, float, float] | None = None
     """(plan, top quality, bottom quality) measured best for this codec; None: the global defaults."""
+    prefilter_sigma: float = DEFAULT_SIGMA
+    """The ``prefilter`` strategy's blur of the least important pixels, measured per codec."""
     native: Callable[[np.ndarray, np.ndarray], bytes] | None = field(default=None, repr=False)
     """The ``native`` strategy: (rgb, per-8x8-block quality plan) -> bytes, when the encoder takes a map."""
 

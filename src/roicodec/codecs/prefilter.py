@@ -12,7 +12,8 @@ import numpy as np
 from scipy import ndimage
 
 #: Blur of the least important pixels (pixels): enough to remove most texture JPEG-like codecs pay
-#: for, little enough that the background stays recognisable.
+#: for, little enough that the background stays recognisable. Codecs whose default strategy is the
+#: prefilter carry their own measured blur (``Codec.prefilter_sigma``).
 DEFAULT_SIGMA = 2.5
 
 

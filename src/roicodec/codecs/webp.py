@@ -1,16 +1,86 @@
-"""WebP (lossy) through Pillow's libwebp."""
+"""WebP (lossy): uniform through Pillow's libwebp; native region quality through libvpx.
+
+A lossy WebP file is one VP8 key frame in a RIFF container. libwebp takes no spatial map, but
+VP8 itself has four segments with their own quantiser, and libvpx's VP8 encoder sets them from a
+region map (ffmpeg's ``addroi``, see region_qp.py). So ``native`` encodes the plan as a VP8 key
+frame with libvpx and writes it into the RIFF container here (12 bytes of header and one chunk;
+no library writes a WebP around a foreign VP8 frame). libwebp, Pillow and browsers open it.
+"""
 
 from __future__ import annotations
 
+import struct
+
+import numpy as np
+
+from ..errors import OptionError
 from .base import Codec, pillow_save
+from .region_qp import dither_to_levels, encode_picture, offset_rectangles, unit_means
 from .registry import register
 
 #: libwebp's speed/quality trade-off, 0-6; 4 is its default, 6 is slower for a little less size.
 METHOD = 4
+#: VP8's quantiser index as libvpx takes it (0-63), and its macroblock.
+VP8_MAX_Q = 63
+UNIT = 16
+#: VP8 frames carry 14-bit sides.
+MAX_SIDE = 16383
+#: libvpx at its best: the still picture is one frame, so speed matters little.
+LIBVPX_OPTIONS = {"deadline": "best", "cpu-used": "0", "auto-alt-ref": "0", "lag-in-frames": "0",
+                  "static-thresh": "0", "b": "100M"}
+
+
+def vp8_q(quality: float) -> float:
+    """Quality 1-100 -> libvpx quantiser 0-63 (q 100 -> 0, q 1 -> 62.4), fractional."""
+    return float(np.clip((100.0 - quality) * VP8_MAX_Q / 100.0, 0.0, VP8_MAX_Q))
+
+
+def segment_levels(unit_q: np.ndarray, segments: int = 4) -> list[int]:
+    """At most ``segments`` whole quantisers spanning the plan: VP8 has four segments per frame."""
+    low, high = int(np.floor(unit_q.min())), int(np.ceil(unit_q.max()))
+    if high - low < segments:
+        return list(range(low, high + 1))
+    return sorted({int(round(v)) for v in np.linspace(low, high, segments)})
+
+
+def plan_segments(block_quality: np.ndarray, block: int = 8) -> tuple[int, list[tuple[int, int, int, int, int]]]:
+    """The base quantiser and the (x, y, w, h, offset) rectangles that carry a plan in VP8's four
+    segments: each macroblock's quantiser is dithered between the two nearest segment levels."""
+    unit_q = np.vectorize(vp8_q)(unit_means(np.clip(block_quality, 1.0, 100.0), UNIT // block))
+    levels = segment_levels(unit_q)
+    q = dither_to_levels(unit_q, levels)
+    base = int(q.min())
+    return base, offset_rectangles(q - base, UNIT)
+
+
+def webp_from_vp8(frame: bytes) -> bytes:
+    """A lossy WebP file: RIFF header, 'WEBP', one 'VP8 ' chunk (padded to even length)."""
+    chunk = b"VP8 " + struct.pack("<I", len(frame)) + frame + (b"\0" if len(frame) % 2 else b"")
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def encode_vp8(rgb: np.ndarray, base_q: int, regions=()) -> bytes:
+    """One VP8 key frame from libvpx at quantiser ``base_q`` plus the regions' offsets."""
+    height, width = rgb.shape[:2]
+    if max(height, width) > MAX_SIDE:
+        raise OptionError(f"WebP sides are at most {MAX_SIDE} pixels, got {width}x{height}")
+    options = dict(LIBVPX_OPTIONS, qmin=str(base_q), qmax=str(base_q))
+    packets = encode_picture(rgb, "libvpx", options, regions, offset_range=VP8_MAX_Q, offset_bias=0.25)
+    if len(packets) != 1:
+        raise RuntimeError(f"libvpx gave {len(packets)} packets for one still picture")
+    return packets[0]
+
+
+def encode_native(rgb: np.ndarray, block_quality: np.ndarray) -> bytes:
+    base, regions = plan_segments(block_quality)
+    return webp_from_vp8(encode_vp8(rgb, base, regions))
+
 
 WEBP = register(Codec(
     name="webp", label="WebP", extensions=(".webp",),
-    knob=f"libwebp quality 1-100 (method {METHOD})",
-    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    knob=f"libwebp quality 1-100 (method {METHOD}); native: libvpx VP8 quantiser 0.63 x (100 - q), "
+         "four segments",
+    strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
     _encode=pillow_save("WEBP", lambda q: {"quality": float(q), "method": METHOD}),
+    native=encode_native,
 ))

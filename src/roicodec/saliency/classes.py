@@ -113,16 +113,32 @@ class ClassSpec:
         return indices[order], weights[order]
 
 
-def parse_classes(text: str | None, top_k: int = 5) -> ClassSpec:
-    """``None``/``"top-k"``/``"top-3"`` -> the most probable classes; ``"dog,281,tabby cat"`` -> that set."""
+def _resolve_own(item: str, names: tuple[str, ...]) -> tuple[int, ...]:
+    """A class of a trained model: its name (any case) or its index."""
+    key = " ".join(item.strip().lower().split())
+    lowered = [name.lower() for name in names]
+    if key in lowered:
+        return (lowered.index(key),)
+    if key.isdigit() and int(key) < len(names):
+        return (int(key),)
+    near = difflib.get_close_matches(key, lowered, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise OptionError(f"the model has no class {item.strip()!r} (its classes: {', '.join(names)}){hint}")
+
+
+def parse_classes(text: str | None, top_k: int = 5, names: tuple[str, ...] | None = None) -> ClassSpec:
+    """``None``/``"top-k"``/``"top-3"`` -> the most probable classes; ``"dog,281,tabby cat"`` -> that set.
+    ``names``: a trained model's classes (None: ImageNet's, with its groups and synonyms)."""
+    count = len(names) if names else 1000
     if text is None or text.strip().lower() in ("", "top-k", "topk"):
-        if not 1 <= top_k <= 1000:
-            raise OptionError(f"top-k must be between 1 and 1000, got {top_k}")
+        if not 1 <= top_k <= count:
+            raise OptionError(f"top-k must be between 1 and {count}, got {top_k}")
         return ClassSpec(top_k=top_k)
     stripped = text.strip().lower()
     if stripped.startswith("top-") and stripped[4:].isdigit():
-        return parse_classes(None, int(stripped[4:]))
+        return parse_classes(None, int(stripped[4:]), names)
     indices: list[int] = []
     for item in text.split(","):
-        indices.extend(i for i in _resolve(item) if i not in indices)
+        found = _resolve_own(item, names) if names else _resolve(item)
+        indices.extend(i for i in found if i not in indices)
     return ClassSpec(top_k=None, indices=tuple(indices))

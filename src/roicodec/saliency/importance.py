@@ -21,9 +21,11 @@ from .gradcams import CLASS_AGNOSTIC, LIBRARY_METHODS
 
 #: Read off the head in one forward pass (CAM), fused over classes.
 HEAD_METHODS = ("fused", "msroi", "cam")
+#: ACoL's fused two-classifier map, from a model trained with ``--head acol``.
+TRAINED_METHODS = ("acol",)
 #: No classifier involved.
 NETWORK_FREE_METHODS = ("spectral", "faces")
-MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *NETWORK_FREE_METHODS)
+MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *TRAINED_METHODS, *NETWORK_FREE_METHODS)
 #: MSROI's rule: every class at least this probable takes part (the most probable one always does).
 MSROI_THRESHOLD = 0.05
 #: A pixel counts as a suppressed class's region where that class's map reaches this fraction of its peak.
@@ -48,6 +50,7 @@ class MapOptions:
     weights: str | None = None
     target_layer: str | None = None
     short_side: int = defaults.SHORT_SIDE
+    model: str | None = None  # a trained classifier file (roicodec train-classifier); replaces backbone
 
 
 def map_options(options: MapOptions | None = None, **changes) -> MapOptions:
@@ -69,6 +72,10 @@ def _check(options: MapOptions) -> None:
         raise OptionError("msroi chooses its own classes (all above 5 %); use --map-method fused with --classes")
     if options.suppress and options.method in (*CLASS_AGNOSTIC, *NETWORK_FREE_METHODS):
         raise OptionError(f"--suppress needs a class-specific map method; {options.method} has no classes")
+    if options.method in TRAINED_METHODS and not options.model:
+        raise OptionError(f"--map-method {options.method} needs --model FILE (roicodec train-classifier --head acol)")
+    if options.model and (options.weights or options.target_layer):
+        raise OptionError("--model brings its own network; --weights and --target-layer are for --backbone")
 
 
 def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
@@ -92,6 +99,10 @@ def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes
         from .faces import face_map
 
         return ImportanceMap(values=face_map(rgb), classes=(), method="faces", backbone="")
+    if options.model:
+        from ..training.model_file import load_trained_backbone
+
+        return _network_map(rgb, options, load_trained_backbone(options.model))
     return _network_map(rgb, options, load_backbone(options.backbone, weights=options.weights,
                                                     target_layer=options.target_layer))
 
@@ -102,7 +113,15 @@ def _class_map(options: MapOptions, backbone: Backbone, batch: torch.Tensor, ind
     once, at the end), at the network input's size from the library. ``activations``: the target
     layer's output for ``batch`` when already computed."""
     smoothing = options.aug_smooth or options.eigen_smooth
-    if options.method in HEAD_METHODS and not smoothing and backbone.head is not None:
+    if options.method == "acol":
+        if backbone.acol is None:
+            raise OptionError("--map-method acol needs a model trained with --head acol")
+        if activations is None:
+            with torch.inference_mode():
+                activations, _ = backbone.activations_and_logits(batch)
+        with torch.inference_mode():
+            maps = backbone.acol.class_maps(activations, indices)
+    elif options.method in HEAD_METHODS and not smoothing and backbone.head is not None:
         if activations is None:
             with torch.inference_mode():
                 activations, _ = backbone.activations_and_logits(batch)
@@ -125,7 +144,8 @@ def _library_maps(method, backbone, batch, indices, options) -> torch.Tensor:
                               eigen_smooth=options.eigen_smooth)
 
 
-def _choose(options: MapOptions, probabilities: torch.Tensor, excluded: tuple[int, ...]):
+def _choose(options: MapOptions, probabilities: torch.Tensor, excluded: tuple[int, ...],
+            names: tuple[str, ...] | None = None):
     if options.method == "msroi":
         order = torch.argsort(probabilities, descending=True)
         chosen = order[: max(1, int((probabilities >= MSROI_THRESHOLD).sum()))]
@@ -133,14 +153,14 @@ def _choose(options: MapOptions, probabilities: torch.Tensor, excluded: tuple[in
     if options.method in CLASS_AGNOSTIC:
         top = probabilities.topk(1).indices
         return top, torch.ones(1)
-    spec = parse_classes(options.classes, options.top_k)
+    spec = parse_classes(options.classes, min(options.top_k, len(probabilities)), names=names)
     if excluded:
         if spec.top_k is None:
             spec = ClassSpec(top_k=None, indices=tuple(i for i in spec.indices if i not in excluded))
         else:  # the top-k of what is left
             masked = probabilities.clone()
             masked[list(excluded)] = -1.0
-            weights, indices = masked.topk(spec.top_k)
+            weights, indices = masked.topk(min(spec.top_k, len(probabilities) - len(excluded)))
             return indices, weights
         if not spec.indices:
             raise OptionError("every class to keep is also suppressed")
@@ -158,8 +178,13 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
     with torch.inference_mode():
         activations, logits = backbone.activations_and_logits(batch)
     probabilities = logits.softmax(dim=1)[0]
-    suppressed_classes = parse_classes(options.suppress).indices if options.suppress else ()
-    indices, weights = _choose(options, probabilities, suppressed_classes)
+    names = backbone.class_names
+    suppressed_classes = parse_classes(options.suppress, names=names).indices if options.suppress else ()
+    indices, weights = _choose(options, probabilities, suppressed_classes, names)
+    # A trained model's other classes are the negatives (the study's two-category maps): where they
+    # are strong the chosen classes' map is pushed down, without --suppress's hard cut-out.
+    negatives = (tuple(i for i in range(len(names)) if i not in set(indices.tolist()))
+                 if names and options.classes and not suppressed_classes else ())
 
     def map_of(inputs: torch.Tensor) -> torch.Tensor:
         known = activations if inputs is batch else None  # one forward pass for the default map
@@ -167,14 +192,14 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
 
     keep = erase_refine(map_of, batch, options.erase) if options.erase else map_of(batch)
     suppressed = None
-    if suppressed_classes:
-        suppress_indices = torch.tensor(suppressed_classes, dtype=torch.long)
-        away = _peak_one(_class_map(options, backbone, batch, suppress_indices, probabilities[suppress_indices],
+    if suppressed_classes or negatives:
+        away_indices = torch.tensor(suppressed_classes or negatives, dtype=torch.long)
+        away = _peak_one(_class_map(options, backbone, batch, away_indices, probabilities[away_indices],
                                     activations))
         keep = _peak_one(keep) * (1.0 - away)
-        away_full = upsample_to(away, height, width)
-        suppressed = away_full >= SUPPRESS_THRESHOLD
-    names = imagenet_names()
+        if suppressed_classes:
+            suppressed = upsample_to(away, height, width) >= SUPPRESS_THRESHOLD
+    names = names or imagenet_names()
     classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
     values = normalise(upsample_to(keep.detach(), height, width))
     if suppressed is not None:
