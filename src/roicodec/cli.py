@@ -279,6 +279,66 @@ def train_classifier_command(
         typer.echo(f"  held-out accuracy {result.accuracy:.1%} on {result.held_out_images} images ({per_class})")
 
 
+@app.command("video")
+def video_command(
+    input: Path = typer.Argument(..., help="Video to re-encode (any container and codec ffmpeg reads)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output video: .mp4, .mov or .mkv."),
+    codec: str = typer.Option("h264", "--codec", help="h264 (x264) or h265 (x265)."),
+    crf: Optional[float] = typer.Option(None, "--crf", show_default="23 (h264), 28 (h265)", help="Constant rate factor, as in ffmpeg."),
+    target_bitrate: Optional[str] = typer.Option(None, "--target-bitrate", help="Average video bitrate instead of --crf, e.g. 800k or 2M."),
+    preset: str = typer.Option("medium", "--preset", help="x264/x265 speed preset (ultrafast ... veryslow)."),
+    map_every: int = typer.Option(5, "--map-every", help="A new importance map every N frames."),
+    smoothing: float = typer.Option(0.5, "--smoothing", help="Weight of the previous map when a new one arrives (0: none)."),
+    roi_quality: float = typer.Option(70.0, "--roi-quality", help="Plan quality where the map is hottest (0.51 QP per step around --crf)."),
+    bg_quality: float = typer.Option(40.0, "--bg-quality", help="Plan quality where it is coldest."),
+    plan: Plan = typer.Option(Plan.quantile, "--plan", help="How the map becomes per-block quality."),
+    uniform: bool = typer.Option(False, "--uniform", help="No regions: the plain encode, for comparison."),
+    mask_video: Optional[Path] = typer.Option(None, "--mask-video", help="Also write the map as a video (white objects on black)."),
+    mask_style: str = typer.Option("binary", "--mask-style", help="binary: the map's top 20 % white; map: the map itself as gray."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Stop after this many frames."),
+    map_method: str = MAP_METHOD_OPTION,
+    backbone: str = BACKBONE_OPTION,
+    classes: Optional[str] = CLASSES_OPTION,
+    top_k: int = TOP_K_OPTION,
+    short_side: int = SHORT_SIDE_OPTION,
+    model: Optional[Path] = MODEL_OPTION,
+    threads: int = typer.Option(1, "--threads", help="CPU threads for the network (x264/x265 use their own)."),
+) -> None:
+    """Re-encode a video with x264/x265 spending the bits where the importance maps are hot; audio
+    is copied, container and frame rate kept."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .saliency import MapOptions
+    from .video import VideoOptions, compress_video
+    from .video.transcode import parse_bitrate
+
+    try:
+        _configure_threads(threads)
+        options = VideoOptions(
+            codec=codec, crf=crf, target_bitrate=parse_bitrate(target_bitrate) if target_bitrate else None,
+            preset=preset, map_every=map_every, smoothing=smoothing, plan=plan.value, roi_quality=roi_quality,
+            bg_quality=bg_quality, uniform=uniform, mask_video=mask_video, mask_style=mask_style, max_frames=max_frames,
+            map_options=MapOptions(method=map_method, backbone=backbone, classes=classes, top_k=top_k,
+                                   short_side=short_side, model=None if model is None else str(model)))
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), TextColumn("{task.fields[fps]}"))
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("frames", total=None, fps="")
+
+            def report(done: int, expected: Optional[int], speed: float) -> None:
+                bar.update(task, completed=done, total=expected, fps=f"{speed:.1f} fps")
+
+            result = compress_video(input, output, options, progress=report)
+    except RoicodecError as error:
+        _fail(str(error))
+    typer.echo(f"{result.output}: {result.frames} frames {result.width}x{result.height} at {result.fps:g} fps, "
+               f"{result.bytes} bytes, video {result.bitrate / 1000:.0f} kbit/s, {result.maps} maps, "
+               f"{result.speed:.1f} frames/s" + (f", {result.audio_packets} audio packets copied" if result.audio_packets else ""))
+    if result.mask_bytes is not None:
+        typer.echo(f"{options.mask_video}: mask video, {result.mask_bytes} bytes "
+                   f"({result.mask_bytes / max(result.bytes, 1):.1%} of the colour video)")
+
+
 @app.command("codecs")
 def codecs_command() -> None:
     """List the codecs, their quality knob, their region strategies, and whether this machine has them."""

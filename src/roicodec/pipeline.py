@@ -15,7 +15,7 @@ from . import defaults, qmap
 from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings
 from .codecs.base import Codec
 from .codecs.blend import BlendEncoder
-from .codecs.prefilter import prefiltered
+from .codecs.prefilter import keep_weights, prefiltered
 from .codecs.registry import get_codec
 from .codecs.jpeg_markers import add_metadata
 from .codecs.pillow_jpeg import encode_uniform
@@ -179,7 +179,7 @@ def compress(
 
     if method == "prefilter":
         sigma = codec.prefilter_sigma if prefilter_sigma is None else prefilter_sigma
-        smoothed = prefiltered(rgb, importance.values, sigma)
+        smoothed = prefiltered(rgb, keep_weights(base_plan, height, width), sigma)
         # Fractional qualities where the encoder takes them: the size then follows the target closely.
         result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started,
                                    integer=codec.integer_quality)

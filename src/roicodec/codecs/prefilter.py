@@ -2,8 +2,9 @@
 
 Any encoder spends fewer bits on smooth areas, so this turns a map into a per-region rate for
 codecs that take no spatial map at all. The picture is mixed per pixel between itself and a
-Gaussian-blurred copy: weight 1 - importance on the blurred copy, so the subject stays untouched
-and the least important pixels are fully smoothed.
+Gaussian-blurred copy. The mix follows the quality plan, as every other strategy does: nothing is
+blurred where the plan is at its top, everything at its bottom. (Following the raw map instead
+blurred part of the subject under a diffuse network map and cost it up to 2 dB; BENCHMARKS.md.)
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from scipy import ndimage
 DEFAULT_SIGMA = 2.5
 
 
+def keep_weights(block_quality: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) in [0, 1]: 1 where the plan is at its top quality, 0 at its bottom (a flat plan: 1)."""
+    from .blend import pixel_plan
+
+    quality = pixel_plan(block_quality, height, width)
+    low, high = float(np.min(block_quality)), float(np.max(block_quality))
+    if high - low < 1e-6:
+        return np.ones((height, width), np.float32)
+    return np.clip((quality - low) / (high - low), 0.0, 1.0).astype(np.float32)
+
+
 def prefiltered(rgb: np.ndarray, importance: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
-    """``rgb`` with its unimportant regions smoothed; ``importance``: (H, W) in [0, 1]."""
+    """``rgb`` with its unimportant regions smoothed; ``importance``: (H, W) in [0, 1], 1 = untouched."""
     if sigma <= 0:
         return rgb
     pixels = rgb.astype(np.float32)
