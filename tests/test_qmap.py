@@ -35,6 +35,15 @@ def test_two_level_plan_splits_at_the_threshold():
     assert qmap.cutout_mask(plan).tolist() == [[True, True, False, False]]
 
 
+def test_auto_plan_is_two_level_for_a_mask_and_quantile_for_a_diffuse_map():
+    mask = np.zeros((40, 40))
+    mask[10:30, 10:30] = 1.0
+    sharp = qmap.make_plan("auto", mask, 30, 80)
+    np.testing.assert_array_equal(sharp, qmap.two_level(mask, 30, 80))
+    assert qmap.is_sharp(mask) and not qmap.is_sharp(MAP)
+    np.testing.assert_array_equal(qmap.make_plan("auto", MAP, 30, 80), qmap.quantile_levels(MAP, 30, 80))
+
+
 @pytest.mark.parametrize("target", [5.0, 33.3, 50.0, 77.7, 98.0])
 @pytest.mark.parametrize("kind", qmap.PLANS)
 def test_mean_target_is_exact_within_half_a_quality_step(kind, target):

@@ -70,6 +70,7 @@ class Method(str, Enum):
 
 
 class Plan(str, Enum):
+    auto = "auto"
     linear = "linear"
     quantile = "quantile"
     two_level = "two-level"
@@ -117,7 +118,7 @@ def compress(
     target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output that fits this many bits per pixel."),
     roi_quality: Optional[float] = typer.Option(None, "--roi-quality", show_default=f"{defaults.ROI_QUALITY:g}", help="Quality where the map is hottest (the plan's top)."),
     bg_quality: Optional[float] = typer.Option(None, "--bg-quality", show_default=f"{defaults.BG_QUALITY:g}", help="Quality where the map is coldest; 0 cuts the background out."),
-    plan: Optional[Plan] = typer.Option(None, "--plan", show_default=f"{defaults.PLAN} (HEVC: its own, see `roicodec codecs`)", help="How the map becomes per-block quality."),
+    plan: Optional[Plan] = typer.Option(None, "--plan", show_default=f"{defaults.PLAN}", help="How the map becomes per-block quality; auto: two-level for a sharp map (a mask), quantile for a diffuse one."),
     threshold: float = typer.Option(0.5, "--threshold", help="Map value that separates object from background (two-level plan)."),
     entropy_boost: float = typer.Option(0.0, "--entropy-boost", help="Extra quality for the 10% highest-entropy blocks (edges)."),
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
@@ -291,7 +292,7 @@ def video_command(
     smoothing: float = typer.Option(0.5, "--smoothing", help="Weight of the previous map when a new one arrives (0: none)."),
     roi_quality: float = typer.Option(70.0, "--roi-quality", help="Plan quality where the map is hottest (0.51 QP per step around --crf)."),
     bg_quality: float = typer.Option(40.0, "--bg-quality", help="Plan quality where it is coldest."),
-    plan: Plan = typer.Option(Plan.quantile, "--plan", help="How the map becomes per-block quality."),
+    plan: Plan = typer.Option(Plan.auto, "--plan", help="How the map becomes per-block quality (auto: two-level for a sharp map, quantile for a diffuse one)."),
     uniform: bool = typer.Option(False, "--uniform", help="No regions: the plain encode, for comparison."),
     mask_video: Optional[Path] = typer.Option(None, "--mask-video", help="Also write the map as a video (white objects on black)."),
     mask_style: str = typer.Option("binary", "--mask-style", help="binary: the map's top 20 % white; map: the map itself as gray."),
@@ -428,6 +429,8 @@ def bench_command(
     plan: Optional[Plan] = typer.Option(None, "--plan", help="Plan for the ROI methods (default: the compress default)."),
     roi_quality: Optional[float] = typer.Option(None, "--roi-quality", help="Plan's top quality."),
     bg_quality: Optional[float] = typer.Option(None, "--bg-quality", help="Plan's bottom quality."),
+    classes: Optional[str] = typer.Option(None, "--classes", help="Classes that drive the network maps (as for compress)."),
+    model: Optional[Path] = MODEL_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
 ) -> None:
     """Compare methods and maps at equal file size: tables, BD-rate and rate-distortion plots."""
@@ -445,6 +448,8 @@ def bench_command(
         points=None if bpp is not None else _numbers(points or "25,50,75", int, "--points"),
         bpp=_numbers(bpp, float, "--bpp") if bpp is not None else None,
         boxes=boxes, images=_csv(images) if images else None, options=options,
+        map_changes={k: v for k, v in (("classes", classes), ("model", None if model is None else str(model)))
+                     if v is not None},
     )
     try:
         _configure_threads(threads)

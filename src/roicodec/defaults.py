@@ -4,7 +4,8 @@ Kept free of heavy imports: the command line reads these before torch is loaded.
 """
 
 METHOD = "adaptive"
-PLAN = "quantile"
+#: "auto": two-level for a sharp map (a mask), quantile for a diffuse one (the network's).
+PLAN = "auto"
 #: Mean quality when neither a quality nor a target is given (libjpeg's and Pillow's default).
 QUALITY = 75.0
 #: The plan's two ends. With a target or a mean quality, only their gap (the plan's contrast)

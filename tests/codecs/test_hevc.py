@@ -69,7 +69,7 @@ def test_hevc_uses_its_own_measured_plan_unless_told(kodim23_small):
     box = np.zeros(kodim23_small.shape[:2], np.float32)
     box[40:140, 60:200] = 1.0
     own = roicodec.compress(kodim23_small, codec="hevc", quality=60, importance=box)
-    assert len(np.unique(own.plan)) == 2  # two-level
+    assert len(np.unique(own.plan)) == 2  # a sharp map: the auto plan is two-level
     assert np.ptp(own.plan) == pytest.approx(69 - 41)
     told = roicodec.compress(kodim23_small, codec="hevc", quality=60, importance=box, plan="linear",
                              roi_quality=90, bg_quality=20)

@@ -35,7 +35,20 @@ def test_groups_name_the_right_classes():
     assert {names[i] for i in GROUPS["cat"]} >= {"tabby cat", "Egyptian Mau"}
     assert "macaw" in {names[i] for i in GROUPS["bird"]} and "cougar" in {names[i] for i in GROUPS["big cat"]}
     assert "teddy bear" in {names[i] for i in GROUPS["toy"]} and parse_classes("toys").indices == GROUPS["toy"]
+    assert {"catamaran", "schooner", "motorboat"} <= {names[i] for i in GROUPS["boat"]}
+    assert {"airliner", "military aircraft"} <= {names[i] for i in GROUPS["aircraft"]}
+    assert parse_classes("ships").indices == GROUPS["boat"] and parse_classes("planes").indices == GROUPS["aircraft"]
     assert all(0 <= i < 1000 for group in GROUPS.values() for i in group)
+
+
+def test_a_trained_models_own_classes_by_name_or_index():
+    names = ("fake", "real")
+    assert parse_classes("Real", names=names).indices == (1,)
+    assert parse_classes("0", names=names).indices == (0,)
+    with pytest.raises(OptionError, match="the model has no class 'rael'.*did you mean real"):
+        parse_classes("rael", names=names)
+    with pytest.raises(OptionError, match="between 1 and 2"):
+        parse_classes(None, 3, names=names)
 
 
 @pytest.mark.parametrize("text, message", [("1000", "0-999"), ("macaww", "did you mean macaw"),

@@ -65,3 +65,17 @@ def test_the_command_line_trains_and_uses_a_model(real_fake_set, half_fake, tmp_
     assert wrong.exit_code == 2 and "the model has no class 'dog'" in wrong.output
     missing = runner.invoke(app, ["train-classifier", str(tmp_path / "none"), "-o", str(tmp_path / "m.pt")])
     assert missing.exit_code == 2 and "not a folder" in missing.output
+
+
+def test_bench_runs_with_a_trained_model(real_fake_model, half_fake, tmp_path):
+    from roicodec.bench import BenchSpec, run
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    Image.fromarray(half_fake).save(folder / "half.png")
+    spec = BenchSpec(dataset=folder, out=tmp_path / "out", methods=("uniform", "adaptive"), maps=("default",),
+                     points=(50,), map_changes={"model": str(real_fake_model.path), "classes": "real"})
+    rows, _ = run(spec)
+    assert {r["method"] for r in rows} == {"uniform", "adaptive"}
+    adaptive = next(r for r in rows if r["method"] == "adaptive")
+    assert adaptive["bytes"] <= next(r for r in rows if r["method"] == "uniform")["bytes"]

@@ -69,6 +69,7 @@ class BenchSpec:
     boxes: Path | None = None
     images: tuple[str, ...] | None = None
     options: dict = field(default_factory=dict)  # passed to compress(): plan, roi_quality, ...
+    map_changes: dict = field(default_factory=dict)  # map options for every network map: classes, model
 
     def validate(self) -> None:
         if not Path(self.dataset).is_dir():
@@ -153,8 +154,9 @@ def count_tasks(spec: BenchSpec) -> int:
 class _ImageContext:
     """Everything computed once per image: pixels, maps, the ROI mask and the uniform anchors."""
 
-    def __init__(self, path: Path, boxes):
+    def __init__(self, path: Path, boxes, map_changes: dict | None = None):
         self.path = path
+        self.map_changes = map_changes or {}
         self.loaded: LoadedImage = load_image(path)
         rgb = self.loaded.pixels
         self.boxes = boxes_for(boxes, path.name) if boxes is not None else None
@@ -166,14 +168,14 @@ class _ImageContext:
         if name not in self._maps:
             rgb = self.loaded.pixels
             if name == "default":
-                self._maps[name] = importance_map(rgb).values
+                self._maps[name] = importance_map(rgb, **self.map_changes).values
             elif name == "boxes":
                 self._maps[name] = perfect_map(self.boxes, rgb.shape[:2])
             elif name.startswith(ENSEMBLE_PREFIX):
-                self._maps[name] = importance_map(rgb, method=name).values
+                self._maps[name] = importance_map(rgb, method=name, **self.map_changes).values
             else:
                 method, backbone = _method_and_backbone(name)
-                self._maps[name] = importance_map(rgb, method=method, backbone=backbone).values
+                self._maps[name] = importance_map(rgb, method=method, backbone=backbone, **self.map_changes).values
         return self._maps[name]
 
     @property
@@ -232,14 +234,14 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
                 if method == "uniform":
                     # The anchor of a resumed point: its size is in the journal.
                     if context is None or context.path != path:
-                        context = _ImageContext(path, boxes)
+                        context = _ImageContext(path, boxes, spec.map_changes)
                     context.anchors[(codec, label)] = int(row["bytes"])
                 rows.append(row)
                 if on_row:
                     on_row(row, True)
                 continue
             if context is None or context.path != path:
-                context = _ImageContext(path, boxes)
+                context = _ImageContext(path, boxes, spec.map_changes)
             row = _compress_row(spec, context, codec, method, map_name, label, value)
             journal.write(json.dumps(json_safe(row)) + "\n")
             journal.flush()

@@ -72,8 +72,8 @@ HEVC = register(Codec(
     strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
     _encode=_encode, requires=("av", "pillow_heif"), install="av pillow-heif",
     native=encode_native,
-    # Measured on the 8 boxed Kodak images with the perfect map (BENCHMARKS.md, codecs section):
-    # x265's QP offsets bite harder than JPEG's adaptive quantiser, so a gentler, two-level plan.
-    default_plan=("two-level", 69.0, 41.0),
+    # Measured on the 8 boxed Kodak images (BENCHMARKS.md, codecs section): x265's QP offsets bite
+    # harder than JPEG's adaptive quantiser, so a smaller gap than the global 80/30.
+    default_plan=("auto", 69.0, 41.0),
 ))
 

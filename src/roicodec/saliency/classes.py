@@ -42,11 +42,15 @@ GROUPS: dict[str, tuple[int, ...]] = {
     "toy": (417, 611, 723, 850),
     "ball": (429, 430, 522, 574, 722, 768, 805, 852, 890),
 }
+#: WordNet's vessel subtree in ImageNet-1k (ships and boats), and its aircraft.
+GROUPS["boat"] = (403, 472, 484, 510, 554, 576, 625, 628, 724, 780, 814, 833, 871, 913, 914)
+GROUPS["aircraft"] = (404, 405, 417, 895, 908)
 GROUPS["pet"] = GROUPS["dog"] + GROUPS["cat"]
 _PLURALS = {"dogs": "dog", "cats": "cat", "birds": "bird", "pets": "pet", "animals": "animal", "cars": "car",
             "insects": "insect", "reptiles": "reptile", "amphibians": "amphibian", "primates": "primate",
             "bears": "bear", "big cats": "big cat", "fishes": "fish", "arachnids": "arachnid", "fruits": "fruit",
-            "toys": "toy", "balls": "ball"}
+            "toys": "toy", "balls": "ball", "boats": "boat", "ships": "boat", "ship": "boat", "planes": "aircraft",
+            "plane": "aircraft", "airplane": "aircraft", "airplanes": "aircraft"}
 
 
 @functools.lru_cache(maxsize=None)

@@ -74,8 +74,8 @@ def _check(options: MapOptions) -> None:
         raise OptionError(f"--suppress needs a class-specific map method; {options.method} has no classes")
     if options.method in TRAINED_METHODS and not options.model:
         raise OptionError(f"--map-method {options.method} needs --model FILE (roicodec train-classifier --head acol)")
-    if options.model and (options.weights or options.target_layer):
-        raise OptionError("--model brings its own network; --weights and --target-layer are for --backbone")
+    if options.model and (options.weights or options.target_layer or options.backbone != defaults.BACKBONE):
+        raise OptionError("--model brings its own network; --backbone, --weights and --target-layer do not apply")
 
 
 def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
