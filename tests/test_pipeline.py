@@ -146,3 +146,12 @@ def test_suppress_end_to_end(kodim23):
     rows, cols = np.nonzero(result.importance.suppressed)
     centre = decoded[int(np.median(rows)), int(np.median(cols))]
     assert centre.max() <= 8  # a suppressed bird is black now
+
+
+def test_auto_plan_is_two_level_for_a_mask_and_quantile_for_the_networks_map(kodim23_small):
+    mask = np.zeros(kodim23_small.shape[:2], np.float32)
+    mask[40:140, 60:200] = 1.0
+    given = roicodec.compress(kodim23_small, quality=60, importance=mask)
+    assert len(np.unique(given.plan)) == 2
+    network = roicodec.compress(kodim23_small, quality=60)
+    assert len(np.unique(network.plan)) == 5  # the quantile plan's five levels

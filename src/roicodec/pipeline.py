@@ -25,6 +25,9 @@ from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
 from .saliency import ImportanceMap, MapOptions, importance_map
 
 METHODS = ("adaptive", "native", "blend", "prefilter", "uniform")
+#: Maps that may be masks, for which the "auto" plan looks at the map's shape: a map the caller
+#: brings (a file, an array, the subject boxes) and the face detector's.
+MASK_SOURCES = ("user", "faces")
 DEFAULT_METHOD = defaults.METHOD
 DEFAULT_PLAN = defaults.PLAN
 DEFAULT_QUALITY = defaults.QUALITY
@@ -156,6 +159,8 @@ def compress(
     # The codec's measured plan, unless the caller chose one (JPEG: the global defaults).
     own_plan, own_high, own_low = codec.default_plan or (DEFAULT_PLAN, DEFAULT_ROI_QUALITY, DEFAULT_BG_QUALITY)
     plan = plan or own_plan
+    if plan == "auto" and importance.method not in MASK_SOURCES:
+        plan = "quantile"  # a network's map ranks blocks; only a mask says object or background
     q_high = own_high if roi_quality is None else float(roi_quality)
     q_low = own_low if bg_quality is None else float(bg_quality)
     blocks = qmap.block_means(importance.values)

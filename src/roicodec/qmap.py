@@ -87,7 +87,8 @@ def make_plan(kind: str, importance_blocks: np.ndarray, q_low: float, q_high: fl
     ``auto``: a sharp map gets the two-level plan (it already says object or background), a diffuse
     one the quantile plan (it only ranks the blocks). Measured: on the boxes maps two-level keeps
     0.5-1 dB more subject at equal size than quantile; on the network's maps quantile keeps up to
-    1.1 dB more (BENCHMARKS.md, codecs).
+    1.1 dB more (BENCHMARKS.md, codecs). The pipeline uses it for maps the caller brings; the
+    network's maps always get the quantile plan (Eigen-CAM's can look sharp by this rule).
     """
     if kind == "auto":
         kind = "two-level" if is_sharp(importance_blocks) else "quantile"

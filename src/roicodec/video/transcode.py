@@ -38,7 +38,7 @@ class VideoOptions:
     preset: str = "medium"
     map_every: int = 5
     smoothing: float = 0.5
-    plan: str = "auto"
+    plan: str = "quantile"  # the network's maps rank blocks (see qmap.make_plan)
     roi_quality: float = 70.0
     bg_quality: float = 40.0
     uniform: bool = False  # no regions: the plain encode, for comparisons
