@@ -301,7 +301,7 @@ def video_command(
     backbone: str = BACKBONE_OPTION,
     classes: Optional[str] = CLASSES_OPTION,
     top_k: int = TOP_K_OPTION,
-    short_side: int = SHORT_SIDE_OPTION,
+    short_side: int = typer.Option(160, "--short-side", help="Short side of the network's input for the maps, pixels (stills: 224)."),
     model: Optional[Path] = MODEL_OPTION,
     threads: int = typer.Option(1, "--threads", help="CPU threads for the network (x264/x265 use their own)."),
 ) -> None:

@@ -23,18 +23,21 @@ def keep_weights(block_quality: np.ndarray, height: int, width: int) -> np.ndarr
     from .blend import pixel_plan
 
     quality = pixel_plan(block_quality, height, width)
-    low, high = float(np.min(block_quality)), float(np.max(block_quality))
+    kept = block_quality[block_quality > 0]  # cut-out blocks (0) are filled flat anyway
+    if kept.size == 0:
+        return np.ones((height, width), np.float32)
+    low, high = float(np.min(kept)), float(np.max(kept))
     if high - low < 1e-6:
         return np.ones((height, width), np.float32)
     return np.clip((quality - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def prefiltered(rgb: np.ndarray, importance: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
-    """``rgb`` with its unimportant regions smoothed; ``importance``: (H, W) in [0, 1], 1 = untouched."""
+def prefiltered(rgb: np.ndarray, keep: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """``rgb`` with its unimportant regions smoothed; ``keep``: (H, W) in [0, 1], 1 = untouched."""
     if sigma <= 0:
         return rgb
     pixels = rgb.astype(np.float32)
     blurred = ndimage.gaussian_filter(pixels, sigma=(sigma, sigma, 0))
-    keep = np.clip(importance, 0.0, 1.0).astype(np.float32)[..., None]
-    mixed = keep * pixels + (1.0 - keep) * blurred
+    weight = np.clip(keep, 0.0, 1.0).astype(np.float32)[..., None]
+    mixed = weight * pixels + (1.0 - weight) * blurred
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
