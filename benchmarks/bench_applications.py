@@ -3,9 +3,10 @@ and ACoL against plain CAM of the same backbone where the objects' positions are
 
     python benchmarks/bench_applications.py --out bench-out/applications      # about 5 minutes
 
-(a) Two-category: for the boxed Kodak pictures whose subject has ImageNet classes, adaptive JPEG
-    at the size of the q50 JPEG, with the default map and with ``--classes`` naming the subject;
-    subject / background PSNR against that uniform JPEG.
+(a) Two-category: adaptive JPEG at the size of the q50 JPEG, with the default map and with
+    ``--classes`` naming what is wanted; subject / background PSNR against that uniform JPEG. On
+    the boxed Kodak pictures whose subject has ImageNet classes, and on pairs of subjects side by
+    side (two boxed subjects' crops) where one half is wanted.
 (b) Security: a real/fake model trained on generated crops (training/synthetic.py), its held-out
     accuracy; then pictures half real, half fake (new crops) compressed with
     ``--suppress fake --fill gray --bg-quality 0 --roi-quality 75`` against uniform quality 75:
@@ -46,23 +47,48 @@ SUBJECT_CLASSES = {"kodim06.png": "boat", "kodim11.png": "boat", "kodim14.png": 
                    "kodim20.png": "aircraft", "kodim22.png": "barn", "kodim23.png": "bird"}
 
 
+#: Side-by-side pictures of two subjects: (left picture, its class, right picture, its class).
+PAIRS = (("kodim23.png", "bird", "kodim06.png", "boat"), ("kodim20.png", "aircraft", "kodim23.png", "bird"),
+         ("kodim14.png", "boat", "kodim20.png", "aircraft"), ("kodim11.png", "boat", "kodim23.png", "bird"))
+
+
+def _subject_crop(name: str, boxes: dict) -> np.ndarray:
+    x0, y0, x1, y1 = boxes[name][-1]
+    picture = Image.open(DATA / "kodak" / name).convert("RGB").crop((x0, y0, x1, y1))
+    return np.asarray(picture.resize((256, 256), Image.Resampling.BICUBIC))
+
+
+def _gains(rgb: np.ndarray, mask: np.ndarray, options: MapOptions) -> tuple[float, float]:
+    reference = encode_uniform(rgb, 50)
+    plain = roicodec.decode(reference)
+    decoded = roicodec.decode(roicodec.compress(rgb, target_size=len(reference), map_options=options).data)
+    return (roi_psnr(rgb, decoded, mask) - roi_psnr(rgb, plain, mask),
+            background_psnr(rgb, decoded, mask) - background_psnr(rgb, plain, mask))
+
+
 def two_category() -> list[str]:
     boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
-    rows = {"default map": [], "--classes (subject)": []}
+    whole = {"default map": [], "--classes (the subject's)": []}
     for name, classes in SUBJECT_CLASSES.items():
         rgb = load_image(DATA / "kodak" / name).pixels
         mask = box_mask(boxes[name], rgb.shape[:2])
-        reference = encode_uniform(rgb, 50)
-        plain = roicodec.decode(reference)
-        for label, options in (("default map", MapOptions()), ("--classes (subject)", MapOptions(classes=classes))):
-            result = roicodec.compress(rgb, target_size=len(reference), map_options=options)
-            decoded = roicodec.decode(result.data)
-            rows[label].append((roi_psnr(rgb, decoded, mask) - roi_psnr(rgb, plain, mask),
-                                background_psnr(rgb, decoded, mask) - background_psnr(rgb, plain, mask)))
-    lines = ["| map | images | Δ subject PSNR | Δ background PSNR |", "| --- | --- | --- | --- |"]
-    for label, values in rows.items():
-        subject, background = np.mean(values, axis=0)
-        lines.append(f"| {label} | {len(values)} | {subject:+.2f} | {background:+.2f} |")
+        whole["default map"].append(_gains(rgb, mask, MapOptions()))
+        whole["--classes (the subject's)"].append(_gains(rgb, mask, MapOptions(classes=classes)))
+    pairs = {"default map": [], "--classes (the wanted half's)": [], "--classes (the other half's)": []}
+    for left, left_class, right, right_class in PAIRS:
+        rgb = np.concatenate([_subject_crop(left, boxes), _subject_crop(right, boxes)], axis=1)
+        for wanted, other, columns in ((left_class, right_class, slice(0, 256)), (right_class, left_class, slice(256, 512))):
+            mask = np.zeros(rgb.shape[:2], bool)
+            mask[:, columns] = True
+            pairs["default map"].append(_gains(rgb, mask, MapOptions()))
+            pairs["--classes (the wanted half's)"].append(_gains(rgb, mask, MapOptions(classes=wanted)))
+            pairs["--classes (the other half's)"].append(_gains(rgb, mask, MapOptions(classes=other)))
+    lines = ["| pictures | map | cases | Δ subject PSNR | Δ background PSNR |", "| --- | --- | --- | --- | --- |"]
+    for label, table in (("boxed Kodak pictures, subject's classes", whole),
+                         ("two subjects side by side, one wanted", pairs)):
+        for name, values in table.items():
+            subject, background = np.mean(values, axis=0)
+            lines.append(f"| {label} | {name} | {len(values)} | {subject:+.3f} | {background:+.3f} |")
     return lines
 
 
