@@ -129,3 +129,10 @@ def test_the_command_reports_fps_and_bitrate(clips, tmp_path):
                                       "--target-bitrate", "400k"])
     assert result.exit_code == 0, result.output
     assert "5 frames 640x272 at 25 fps" in result.output and "kbit/s" in result.output
+
+
+def test_h265_in_mp4_is_tagged_hvc1(clips, tmp_path):
+    out = tmp_path / "c.mp4"
+    compress_video(clips / "carphone_pristine.mp4", out, VideoOptions(codec="h265", max_frames=3))
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_tag == "hvc1"

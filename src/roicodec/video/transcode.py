@@ -126,6 +126,8 @@ def _add_video_stream(container, options: VideoOptions, width: int, height: int,
         settings["crf"] = f"{options.crf if options.crf is not None else DEFAULT_CRF[options.codec]:g}"
     if options.codec == "h265":
         settings["x265-params"] = "log-level=error"
+        if container.format.name in ("mp4", "mov"):
+            stream.codec_context.codec_tag = "hvc1"  # what Apple's players and browsers expect in MP4
     stream.codec_context.options = settings
     return stream
 
