@@ -340,6 +340,67 @@ def video_command(
                    f"({result.mask_bytes / max(result.bytes, 1):.1%} of the colour video)")
 
 
+@app.command("batch")
+def batch_command(
+    in_dir: Path = typer.Argument(..., help="Folder of images; sub-folders are walked."),
+    out_dir: Path = typer.Argument(..., help="Output folder: the same layout, plus manifest.jsonl."),
+    codec: str = typer.Option("jpeg", "--codec", help="Output codec (see `roicodec codecs`); it sets the extension."),
+    method: Optional[Method] = typer.Option(None, "--method", show_default="the codec's default"),
+    quality: Optional[float] = typer.Option(None, "--quality", "-q", help="Mean quality, 1-100."),
+    target_size: Optional[str] = typer.Option(None, "--target-size", help="Largest output per file, e.g. 40KB."),
+    target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output per file in bits per pixel."),
+    roi_quality: Optional[float] = typer.Option(None, "--roi-quality"),
+    bg_quality: Optional[float] = typer.Option(None, "--bg-quality"),
+    plan: Optional[Plan] = typer.Option(None, "--plan"),
+    fill: Optional[str] = typer.Option(None, "--fill", help="Colour of cut-out and suppressed regions."),
+    map_method: str = MAP_METHOD_OPTION,
+    classes: Optional[str] = CLASSES_OPTION,
+    suppress: Optional[str] = SUPPRESS_OPTION,
+    model: Optional[Path] = MODEL_OPTION,
+    workers: int = typer.Option(0, "--workers", help="Processes (0: one per core); each loads the network once."),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip files the manifest lists as done."),
+) -> None:
+    """Compress every image under IN_DIR into OUT_DIR with the same options, on all cores; an
+    interrupted run resumes; bad files are listed at the end (exit code 1 if any failed)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .batch import BatchOptions, run_batch
+    from .codecs.registry import get_codec
+    from .ratecontrol import parse_size
+
+    try:
+        get_codec(codec).check_available()
+        settings = {k: v for k, v in (("method", method.value if method else None), ("quality", quality),
+                                      ("target_size", parse_size(target_size) if target_size else None),
+                                      ("target_bpp", target_bpp), ("roi_quality", roi_quality),
+                                      ("bg_quality", bg_quality), ("plan", plan.value if plan else None),
+                                      ("fill", fill)) if v is not None}
+        changes = {k: v for k, v in (("method", map_method), ("classes", classes), ("suppress", suppress),
+                                     ("model", None if model is None else str(model))) if v is not None}
+        from .saliency import map_options
+
+        map_options(**changes)  # unknown names fail here, not in every worker
+        options = BatchOptions(codec=codec, compress=settings, map_changes=changes, workers=max(0, workers))
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), TextColumn("{task.fields[rate]}"))
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("images", total=None, rate="")
+
+            def report(done: int, total: int, rate: float) -> None:
+                bar.update(task, completed=done, total=total, rate=f"{rate:.2f} images/s")
+
+            summary = run_batch(in_dir, out_dir, options, resume=resume, progress=report)
+    except RoicodecError as error:
+        _fail(str(error))
+    saved = f", {summary.bytes_in / 1e6:.1f} MB in, {summary.bytes_out / 1e6:.1f} MB out" if summary.done else ""
+    typer.echo(f"{out_dir}: {summary.done} compressed, {summary.skipped} already done, {len(summary.failed)} failed, "
+               f"{summary.seconds:.1f} s ({summary.rate:.2f} images/s){saved}; manifest: {out_dir / 'manifest.jsonl'}")
+    for relative, error in summary.failed:
+        typer.echo(f"  failed: {relative}: {error}", err=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 @app.command("codecs")
 def codecs_command() -> None:
     """List the codecs, their quality knob, their region strategies, and whether this machine has them."""

@@ -1,0 +1,87 @@
+"""The work of a batch: input files found under IN_DIR, each one's output path under OUT_DIR (same
+folder layout, the codec's extension), and the manifest - one JSON line per finished file - that
+lets an interrupted run skip what is already done."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, OptionError
+
+#: Files a batch picks up (case-insensitive), the formats ``roicodec compress`` reads.
+INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".gif")
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What every file gets: ``compress`` keyword arguments, the map options, the output codec."""
+
+    codec: str = "jpeg"
+    compress: dict = field(default_factory=dict)  # method, quality, target_size, plan, fill, ...
+    map_changes: dict = field(default_factory=dict)  # map options: method, classes, model, ...
+    workers: int = 0  # 0: one per core
+    threads_per_worker: int = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    output: Path
+    relative: str  # the source's path under IN_DIR, the manifest's key
+
+
+@dataclass
+class BatchSummary:
+    done: int = 0
+    skipped: int = 0  # already in the manifest from an earlier run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (relative path, error)
+    seconds: float = 0.0
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Files compressed per second of wall time (skipped ones not counted)."""
+        return self.done / self.seconds if self.seconds else 0.0
+
+
+def find_jobs(in_dir: str | Path, out_dir: str | Path, extension: str) -> list[Job]:
+    """Every image under ``in_dir`` (sorted, hidden folders skipped) and its output path."""
+    root, target = Path(in_dir), Path(out_dir)
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    if target.resolve() == root.resolve() or root.resolve() in target.resolve().parents:
+        raise OptionError(f"{target}: the output folder must not be the input folder or inside it")
+    jobs = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in INPUT_SUFFIXES:
+            jobs.append(Job(path, (target / relative).with_suffix(extension), relative.as_posix()))
+    return jobs
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """Finished entries by input path; a torn last line (an interrupted write) is ignored."""
+    done: dict[str, dict] = {}
+    if not path.is_file():
+        return done
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and "input" in entry:
+            done[entry["input"]] = entry
+    return done
+
+
+def already_done(entry: dict | None, job: Job) -> bool:
+    """A file counts as done when the manifest says it succeeded and its output is still there,
+    with the size the manifest recorded."""
+    return (entry is not None and entry.get("error") is None and job.output.is_file()
+            and job.output.stat().st_size == entry.get("bytes"))

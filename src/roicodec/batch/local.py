@@ -1,0 +1,119 @@
+"""The batch on this machine: a process pool (one process per core by default; torch and numpy
+kept to one thread each, since on small machines more threads per process only fight), each
+worker loading the network once, the manifest written by the parent as results come back."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RoicodecError
+from .jobs import MANIFEST, BatchOptions, BatchSummary, Job, already_done, find_jobs, read_manifest
+
+#: progress(finished now, to do in this run, files per second)
+Progress = Callable[[int, int, float], None]
+
+_WORKER: dict = {}
+
+
+def _start_worker(options: BatchOptions) -> None:
+    """Runs once in each worker process: threads, then the network loaded by one small map."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(options.threads_per_worker)
+    _WORKER["limits"] = threadpool_limits(options.threads_per_worker)
+    from ..saliency import importance_map
+
+    if options.compress.get("method") != "uniform":
+        importance_map(np.zeros((64, 64, 3), np.uint8), **options.map_changes)
+    _WORKER["options"] = options
+
+
+def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
+    """One file: compress, write atomically, measure. Errors become the entry's ``error``."""
+    from .. import compress
+    from ..imageio import load_image, write_atomic
+    from ..metrics import psnr, ssim
+    from ..saliency import MapOptions
+
+    options = options or _WORKER["options"]
+    started = time.perf_counter()
+    entry = {"input": job.relative, "output": str(job.output), "bytes": None, "bpp": None, "metrics": None,
+             "error": None}
+    try:
+        loaded = load_image(job.source)
+        result = compress(loaded, codec=options.codec, map_options=MapOptions(**options.map_changes),
+                          **options.compress)
+        write_atomic(job.output, result.data, protect=[job.source])
+        from ..codecs.registry import get_codec
+
+        decoded = get_codec(result.codec).decode(result.data)
+        entry.update(bytes=result.size_bytes, bpp=round(result.bpp, 4), input_bytes=job.source.stat().st_size,
+                     metrics={"psnr": round(psnr(loaded.pixels, decoded), 3), "ssim": round(ssim(loaded.pixels, decoded), 5)},
+                     method=result.method, quality=round(result.quality, 2))
+    except RoicodecError as error:
+        entry["error"] = str(error)
+    except Exception as error:  # noqa: BLE001 - a batch goes on; the entry says what broke
+        entry["error"] = f"{type(error).__name__}: {error}"
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+def run_batch(in_dir: str | Path, out_dir: str | Path, options: BatchOptions, *, resume: bool = True,
+              progress: Progress | None = None) -> BatchSummary:
+    """Compress every image under ``in_dir`` into ``out_dir``; the manifest is ``out_dir/manifest.jsonl``."""
+    from ..codecs.registry import get_codec
+
+    extension = get_codec(options.codec).extensions[0]
+    jobs = find_jobs(in_dir, out_dir, extension)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / MANIFEST
+    earlier = read_manifest(manifest) if resume else {}
+    if not resume and manifest.exists():
+        manifest.unlink()
+    summary = BatchSummary()
+    todo = []
+    for job in jobs:
+        if already_done(earlier.get(job.relative), job):
+            summary.skipped += 1
+        else:
+            todo.append(job)
+    workers = options.workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    with manifest.open("a") as log:
+
+        def record(entry: dict) -> None:
+            log.write(json.dumps(entry) + "\n")
+            log.flush()
+            if entry["error"] is None:
+                summary.done += 1
+                summary.bytes_out += entry["bytes"]
+                summary.bytes_in += entry.get("input_bytes", 0)
+            else:
+                summary.failed.append((entry["input"], entry["error"]))
+            if progress:
+                finished = summary.done + len(summary.failed)
+                progress(finished, len(todo), finished / max(time.perf_counter() - started, 1e-9))
+
+        if todo and workers == 1:
+            _start_worker(options)
+            for job in todo:
+                record(compress_one(job))
+        elif todo:
+            # "spawn": the parent may run threads (the progress bar), which fork does not survive.
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_start_worker,
+                                     initargs=(options,), mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = [pool.submit(compress_one, job) for job in todo]
+                for future in as_completed(futures):
+                    record(future.result())
+    summary.seconds = time.perf_counter() - started
+    return summary
