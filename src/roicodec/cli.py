@@ -342,8 +342,8 @@ def video_command(
 
 @app.command("batch")
 def batch_command(
-    in_dir: Path = typer.Argument(..., help="Folder of images; sub-folders are walked."),
-    out_dir: Path = typer.Argument(..., help="Output folder: the same layout, plus manifest.jsonl."),
+    in_dir: str = typer.Argument(..., help="Folder of images; sub-folders are walked (with --engine ray: any fsspec URL too)."),
+    out_dir: str = typer.Argument(..., help="Output folder: the same layout, plus manifest.jsonl."),
     codec: str = typer.Option("jpeg", "--codec", help="Output codec (see `roicodec codecs`); it sets the extension."),
     method: Optional[Method] = typer.Option(None, "--method", show_default="the codec's default"),
     quality: Optional[float] = typer.Option(None, "--quality", "-q", help="Mean quality, 1-100."),
@@ -359,6 +359,8 @@ def batch_command(
     model: Optional[Path] = MODEL_OPTION,
     workers: int = typer.Option(0, "--workers", help="Processes (0: one per core); each loads the network once."),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip files the manifest lists as done."),
+    engine: str = typer.Option("local", "--engine", help="local (a process pool) or ray (a Ray cluster, or Ray on this machine)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (default: start Ray here)."),
 ) -> None:
     """Compress every image under IN_DIR into OUT_DIR with the same options, on all cores; an
     interrupted run resumes; bad files are listed at the end (exit code 1 if any failed)."""
@@ -366,6 +368,7 @@ def batch_command(
 
     from .batch import BatchOptions, run_batch
     from .codecs.registry import get_codec
+    from .errors import OptionError
     from .ratecontrol import parse_size
 
     try:
@@ -389,12 +392,19 @@ def batch_command(
             def report(done: int, total: int, rate: float) -> None:
                 bar.update(task, completed=done, total=total, rate=f"{rate:.2f} images/s")
 
-            summary = run_batch(in_dir, out_dir, options, resume=resume, progress=report)
+            if engine == "ray":
+                from .batch.ray_engine import run_batch_ray
+
+                summary = run_batch_ray(in_dir, out_dir, options, address=ray_address, resume=resume, progress=report)
+            elif engine == "local":
+                summary = run_batch(Path(in_dir), Path(out_dir), options, resume=resume, progress=report)
+            else:
+                raise OptionError(f"unknown engine {engine!r}; available: local, ray")
     except RoicodecError as error:
         _fail(str(error))
     saved = f", {summary.bytes_in / 1e6:.1f} MB in, {summary.bytes_out / 1e6:.1f} MB out" if summary.done else ""
     typer.echo(f"{out_dir}: {summary.done} compressed, {summary.skipped} already done, {len(summary.failed)} failed, "
-               f"{summary.seconds:.1f} s ({summary.rate:.2f} images/s){saved}; manifest: {out_dir / 'manifest.jsonl'}")
+               f"{summary.seconds:.1f} s ({summary.rate:.2f} images/s){saved}; manifest: {out_dir.rstrip('/')}/manifest.jsonl")
     for relative, error in summary.failed:
         typer.echo(f"  failed: {relative}: {error}", err=True)
     if summary.failed:

@@ -37,32 +37,48 @@ def _start_worker(options: BatchOptions) -> None:
     _WORKER["options"] = options
 
 
-def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
-    """One file: compress, write atomically, measure. Errors become the entry's ``error``."""
+def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, dict]:
+    """One file (a path, or its bytes) -> the output's bytes and its manifest figures (shared by
+    both engines)."""
     from .. import compress
-    from ..imageio import load_image, write_atomic
+    from ..codecs.registry import get_codec
+    from ..imageio import load_image
     from ..metrics import psnr, ssim
     from ..saliency import MapOptions
 
+    loaded = load_image(source)
+    size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
+    result = compress(loaded, codec=options.codec, map_options=MapOptions(**options.map_changes), **options.compress)
+    decoded = get_codec(result.codec).decode(result.data)
+    return result.data, {"bytes": result.size_bytes, "bpp": round(result.bpp, 4), "input_bytes": size,
+                         "metrics": {"psnr": round(psnr(loaded.pixels, decoded), 3),
+                                     "ssim": round(ssim(loaded.pixels, decoded), 5)},
+                         "method": result.method, "quality": round(result.quality, 2)}
+
+
+def new_entry(job: Job) -> dict:
+    return {"input": job.relative, "output": str(job.output), "bytes": None, "bpp": None, "metrics": None,
+            "error": None}
+
+
+def failure(error: Exception) -> str:
+    """A batch goes on past any error; the entry says what broke, in one line."""
+    return str(error) if isinstance(error, RoicodecError) else f"{type(error).__name__}: {error}"
+
+
+def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
+    """One local file: compress, write atomically (never over the input), measure."""
+    from ..imageio import write_atomic
+
     options = options or _WORKER["options"]
     started = time.perf_counter()
-    entry = {"input": job.relative, "output": str(job.output), "bytes": None, "bpp": None, "metrics": None,
-             "error": None}
+    entry = new_entry(job)
     try:
-        loaded = load_image(job.source)
-        result = compress(loaded, codec=options.codec, map_options=MapOptions(**options.map_changes),
-                          **options.compress)
-        write_atomic(job.output, result.data, protect=[job.source])
-        from ..codecs.registry import get_codec
-
-        decoded = get_codec(result.codec).decode(result.data)
-        entry.update(bytes=result.size_bytes, bpp=round(result.bpp, 4), input_bytes=job.source.stat().st_size,
-                     metrics={"psnr": round(psnr(loaded.pixels, decoded), 3), "ssim": round(ssim(loaded.pixels, decoded), 5)},
-                     method=result.method, quality=round(result.quality, 2))
-    except RoicodecError as error:
-        entry["error"] = str(error)
-    except Exception as error:  # noqa: BLE001 - a batch goes on; the entry says what broke
-        entry["error"] = f"{type(error).__name__}: {error}"
+        data, figures = compress_data(job.source, options)
+        write_atomic(job.output, data, protect=[job.source])
+        entry.update(figures)
+    except Exception as error:  # noqa: BLE001 - recorded, and the batch goes on
+        entry["error"] = failure(error)
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
 
