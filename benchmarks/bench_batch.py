@@ -1,7 +1,8 @@
-"""Batch throughput: the 24 Kodak images with 1 and 2 worker processes (default options).
+"""Batch throughput: the 24 Kodak images with 1 and 2 worker processes and with Ray on this
+machine (default compress options).
 
-    python benchmarks/bench_batch.py                 # about 1 minute
-    python benchmarks/bench_batch.py --workers 1,2,4 --repeat 3
+    python benchmarks/bench_batch.py                 # about 3 minutes
+    python benchmarks/bench_batch.py --runs local:1,local:2,local:4 --repeat 3
 
 Each run starts from an empty output folder and counts everything a user waits for: starting the
 worker processes, loading the network in each, compressing, writing, measuring and the manifest.
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from roicodec.batch import BatchOptions, run_batch
+from roicodec.batch.ray_engine import run_batch_ray
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -25,24 +27,26 @@ DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "dat
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--runs", default="local:1,local:2,ray:2", help="engine:workers, comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rates = {}
-    for workers in (int(w) for w in args.workers.split(",")):
+    for spec in args.runs.split(","):
+        engine, workers = spec.split(":")
+        runner = run_batch_ray if engine == "ray" else run_batch
         runs = []
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as out:
-                summary = run_batch(DATA / "kodak", out, BatchOptions(workers=workers), resume=False)
+                summary = runner(DATA / "kodak", out, BatchOptions(workers=int(workers)), resume=False)
             assert summary.done == 24 and not summary.failed
             runs.append(summary.rate)
-        rates[workers] = statistics.median(runs)
-        print(f"{workers} worker(s): {rates[workers]:.2f} images/s (median of {args.repeat}; "
+        rates[spec] = statistics.median(runs)
+        print(f"{engine}, {workers} worker(s): {rates[spec]:.2f} images/s (median of {args.repeat}; "
               f"runs {', '.join(f'{r:.2f}' for r in runs)})", flush=True)
-    first = min(rates)
-    for workers, rate in rates.items():
-        if workers != first:
-            print(f"{workers} workers / {first}: {rate / rates[first]:.2f}x")
+    if "local:1" in rates:
+        for spec, rate in rates.items():
+            if spec != "local:1":
+                print(f"{spec} / local:1: {rate / rates['local:1']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -386,11 +386,13 @@ def batch_command(
         options = BatchOptions(codec=codec, compress=settings, map_changes=changes, workers=max(0, workers))
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn(), TextColumn("{task.fields[rate]}"))
-        with Progress(*columns, transient=False) as bar:
+        # Refreshed by hand, not by rich's thread: the local engine forks its workers from here.
+        with Progress(*columns, transient=False, auto_refresh=False) as bar:
             task = bar.add_task("images", total=None, rate="")
 
             def report(done: int, total: int, rate: float) -> None:
                 bar.update(task, completed=done, total=total, rate=f"{rate:.2f} images/s")
+                bar.refresh()
 
             if engine == "ray":
                 from .batch.ray_engine import run_batch_ray
