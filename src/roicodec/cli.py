@@ -1,4 +1,5 @@
-"""The ``roicodec`` command: ``compress`` and ``map``.
+"""The ``roicodec`` command: ``compress``, ``map``, ``train-classifier``, ``video``, ``batch``,
+``codecs``, ``metrics`` and ``bench``.
 
 Bad input or options end with one line on stderr, ``roicodec: error: ...``, and exit code 2; nothing
 is written then, and the input file is never overwritten.
@@ -143,7 +144,7 @@ def compress(
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
 ) -> None:
-    """Compress an image to one standard JPEG with more quality where the importance map is hot."""
+    """Compress an image to one standard file (JPEG, or any codec) with more quality where the importance map is hot."""
     from .imageio import load_image, write_atomic
     from .pipeline import compress as run_compress
 
@@ -245,8 +246,7 @@ def train_classifier_command(
     seed: int = typer.Option(0, "--seed", help="Same seed, same data: the same model."),
     threads: int = typer.Option(2, "--threads", help="CPU threads for torch."),
 ) -> None:
-    """Teach the embedded backbone your own classes (transfer learning on the CPU); the model file
-    then drives `map`, `compress` and `bench` with --model."""
+    """Teach the embedded backbone your own classes (transfer learning on the CPU); the model file then drives `map`, `compress` and `bench` with --model."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from .training import TrainOptions, train_classifier
@@ -305,8 +305,7 @@ def video_command(
     model: Optional[Path] = MODEL_OPTION,
     threads: int = typer.Option(1, "--threads", help="CPU threads for the network (x264/x265 use their own)."),
 ) -> None:
-    """Re-encode a video with x264/x265 spending the bits where the importance maps are hot; audio
-    is copied, container and frame rate kept."""
+    """Re-encode a video with x264/x265 spending the bits where the importance maps are hot; audio is copied, container and frame rate kept."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from .saliency import MapOptions
@@ -362,8 +361,7 @@ def batch_command(
     engine: str = typer.Option("local", "--engine", help="local (a process pool) or ray (a Ray cluster, or Ray on this machine)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (default: start Ray here)."),
 ) -> None:
-    """Compress every image under IN_DIR into OUT_DIR with the same options, on all cores; an
-    interrupted run resumes; bad files are listed at the end (exit code 1 if any failed)."""
+    """Compress every image under IN_DIR into OUT_DIR with the same options, on all cores; an interrupted run resumes; bad files are listed at the end (exit code 1 if any failed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from .batch import BatchOptions, run_batch
