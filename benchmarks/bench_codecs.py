@@ -29,6 +29,7 @@ import torch
 
 import roicodec
 from roicodec.codecs.pillow_jpeg import encode_uniform
+from roicodec.bench.summary import curve_bd
 from roicodec.codecs.registry import all_codecs, get_codec
 from roicodec.evaluation import evaluate
 from roicodec.imageio import load_image
@@ -102,30 +103,14 @@ def summarise(rows: list[dict]) -> str:
 def bd_summary(rows: list[dict]) -> str:
     """BD-rate (pchip over the size points, per image, then the mean) of every codec and strategy
     against the same codec's uniform encode and against uniform JPEG, on subject and whole PSNR."""
-    import warnings
-
-    import bjontegaard
-
     curves: dict[tuple, dict[int, dict]] = {}
     for row in rows:
         curves.setdefault((row["codec"], row["strategy"], row["image"]), {})[row["point"]] = row
 
     def mean_bd(anchor_key, test_key, metric) -> str:
-        values = []
-        for image in sorted({r["image"] for r in rows}):
-            anchor, test = curves.get((*anchor_key, image), {}), curves.get((*test_key, image), {})
-            points = sorted(p for p in anchor if p in test)
-            if len(points) < 3:
-                continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    values.append(bjontegaard.bd_rate([anchor[p]["bytes"] for p in points], [anchor[p][metric] for p in points],
-                                                      [test[p]["bytes"] for p in points], [test[p][metric] for p in points],
-                                                      method="pchip", min_overlap=0))
-            except Exception:  # noqa: BLE001 - a curve that is not monotone: leave this image out
-                continue
-        values = [v for v in values if np.isfinite(v)]  # curves that do not overlap give NaN
+        pairs = [curve_bd(curves.get((*anchor_key, image), {}), curves.get((*test_key, image), {}), metric, rate="bytes")
+                 for image in sorted({r["image"] for r in rows})]
+        values = [pair[0] for pair in pairs if pair is not None and np.isfinite(pair[0])]  # no overlap: NaN
         return f"{np.mean(values):+.1f} % ({len(values)})" if values else "-"
 
     lines = ["| codec | strategy | BD-rate subject PSNR vs own uniform | BD-rate PSNR vs own uniform "

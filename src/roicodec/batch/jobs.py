@@ -42,6 +42,16 @@ class BatchSummary:
     bytes_in: int = 0
     bytes_out: int = 0
 
+    def add(self, entry: dict) -> int:
+        """Count one manifest entry; returns how many files this run has finished."""
+        if entry["error"] is None:
+            self.done += 1
+            self.bytes_out += entry["bytes"]
+            self.bytes_in += entry.get("input_bytes", 0)
+        else:
+            self.failed.append((entry["input"], entry["error"]))
+        return self.done + len(self.failed)
+
     @property
     def rate(self) -> float:
         """Files compressed per second of wall time (skipped ones not counted)."""
@@ -65,12 +75,11 @@ def find_jobs(in_dir: str | Path, out_dir: str | Path, extension: str) -> list[J
     return jobs
 
 
-def read_manifest(path: Path) -> dict[str, dict]:
-    """Finished entries by input path; a torn last line (an interrupted write) is ignored."""
+def parse_manifest(text: str) -> dict[str, dict]:
+    """Entries by input path, the last one of each winning; a torn last line (an interrupted
+    write) is ignored."""
     done: dict[str, dict] = {}
-    if not path.is_file():
-        return done
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
@@ -80,8 +89,15 @@ def read_manifest(path: Path) -> dict[str, dict]:
     return done
 
 
+def read_manifest(path: Path) -> dict[str, dict]:
+    return parse_manifest(path.read_text()) if path.is_file() else {}
+
+
+def finished(entry: dict | None, output_size: int | None) -> bool:
+    """A file counts as done when the manifest says it succeeded and its output is still there
+    (``output_size`` not None) with the size the manifest recorded."""
+    return entry is not None and entry.get("error") is None and output_size == entry.get("bytes")
+
+
 def already_done(entry: dict | None, job: Job) -> bool:
-    """A file counts as done when the manifest says it succeeded and its output is still there,
-    with the size the manifest recorded."""
-    return (entry is not None and entry.get("error") is None and job.output.is_file()
-            and job.output.stat().st_size == entry.get("bytes"))
+    return finished(entry, job.output.stat().st_size if job.output.is_file() else None)

@@ -56,9 +56,9 @@ def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, d
                          "method": result.method, "quality": round(result.quality, 2)}
 
 
-def new_entry(job: Job) -> dict:
-    return {"input": job.relative, "output": str(job.output), "bytes": None, "bpp": None, "metrics": None,
-            "error": None}
+def new_entry(relative: str, output: str) -> dict:
+    """A manifest line before its figures are known."""
+    return {"input": relative, "output": output, "bytes": None, "bpp": None, "metrics": None, "error": None}
 
 
 def failure(error: Exception) -> str:
@@ -72,7 +72,7 @@ def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
 
     options = options or _WORKER["options"]
     started = time.perf_counter()
-    entry = new_entry(job)
+    entry = new_entry(job.relative, str(job.output))
     try:
         data, figures = compress_data(job.source, options)
         write_atomic(job.output, data, protect=[job.source])
@@ -124,15 +124,9 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: BatchOptions, *,
         def record(entry: dict) -> None:
             log.write(json.dumps(entry) + "\n")
             log.flush()
-            if entry["error"] is None:
-                summary.done += 1
-                summary.bytes_out += entry["bytes"]
-                summary.bytes_in += entry.get("input_bytes", 0)
-            else:
-                summary.failed.append((entry["input"], entry["error"]))
+            count = summary.add(entry)
             if progress:
-                finished = summary.done + len(summary.failed)
-                progress(finished, len(todo), finished / max(time.perf_counter() - started, 1e-9))
+                progress(count, len(todo), count / max(time.perf_counter() - started, 1e-9))
 
         if todo and workers == 1:
             _start_worker(options)

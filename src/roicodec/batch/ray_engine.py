@@ -15,8 +15,8 @@ import time
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
-from .jobs import INPUT_SUFFIXES, MANIFEST, BatchOptions, BatchSummary
-from .local import Progress, compress_data, failure
+from .jobs import INPUT_SUFFIXES, MANIFEST, BatchOptions, BatchSummary, finished, parse_manifest
+from .local import Progress, compress_data, failure, new_entry
 
 
 def _filesystem(url: str):
@@ -64,7 +64,7 @@ class Compressor:
 
     def run(self, relative: str, source: str, target: str) -> dict:
         started = time.perf_counter()
-        entry = {"input": relative, "output": target, "bytes": None, "bpp": None, "metrics": None, "error": None}
+        entry = new_entry(relative, target)
         try:
             data, figures = compress_data(self.in_fs.cat_file(source), self.options)
             if "file" in self.out_fs.protocol:  # a local or shared disk: temporary file, then rename
@@ -97,23 +97,20 @@ def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions
     out_fs, out_root = _filesystem(out_url)
     out_fs.makedirs(out_root, exist_ok=True)
     manifest = _join(out_root, MANIFEST, out_fs)
-    earlier = {}
-    if resume and out_fs.exists(manifest):
-        for line in out_fs.cat_file(manifest).decode().splitlines():
-            try:
-                entry = json.loads(line)
-                earlier[entry["input"]] = entry
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
+    earlier = parse_manifest(out_fs.cat_file(manifest).decode()) if resume and out_fs.exists(manifest) else {}
+    entries = dict(earlier)  # the manifest as it will be written: the latest entry of each input
     summary = BatchSummary()
-    lines = [json.dumps(e) for e in earlier.values()] if resume else []
     todo = []
     for relative, source, target in jobs:
-        entry = earlier.get(relative)
-        if entry and entry.get("error") is None and out_fs.exists(target) and out_fs.size(target) == entry.get("bytes"):
+        size = out_fs.size(target) if out_fs.exists(target) else None
+        if finished(earlier.get(relative), size):
             summary.skipped += 1
         else:
             todo.append((relative, source, target))
+
+    def write_manifest() -> None:
+        out_fs.pipe_file(manifest, "".join(json.dumps(e) + "\n" for e in entries.values()).encode())
+
     started = time.perf_counter()
     if todo:
         started_here = not ray.is_initialized()
@@ -122,25 +119,19 @@ def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions
                      include_dashboard=False, log_to_driver=False, configure_logging=False)
         try:
             cpus = int(ray.cluster_resources().get("CPU", 1))
-            count = max(1, min(options.workers or cpus, cpus, len(todo)))
+            actors = max(1, min(options.workers or cpus, cpus, len(todo)))
             actor = ray.remote(num_cpus=1)(Compressor)
-            pool = ActorPool([actor.remote(options, in_url, out_url) for _ in range(count)])
+            pool = ActorPool([actor.remote(options, in_url, out_url) for _ in range(actors)])
             for entry in pool.map_unordered(lambda a, job: a.run.remote(*job), todo):
-                lines = [line for line in lines if json.loads(line)["input"] != entry["input"]] + [json.dumps(entry)]
-                if entry["error"] is None:
-                    summary.done += 1
-                    summary.bytes_out += entry["bytes"]
-                    summary.bytes_in += entry.get("input_bytes", 0)
-                else:
-                    summary.failed.append((entry["input"], entry["error"]))
-                if (summary.done + len(summary.failed)) % 8 == 0:
-                    out_fs.pipe_file(manifest, ("\n".join(lines) + "\n").encode())
+                entries[entry["input"]] = entry
+                count = summary.add(entry)
+                if count % 8 == 0:  # object stores have no append: the whole manifest, now and then
+                    write_manifest()
                 if progress:
-                    finished = summary.done + len(summary.failed)
-                    progress(finished, len(todo), finished / max(time.perf_counter() - started, 1e-9))
+                    progress(count, len(todo), count / max(time.perf_counter() - started, 1e-9))
         finally:
             if started_here:
                 ray.shutdown()
-    out_fs.pipe_file(manifest, ("\n".join(lines) + "\n").encode() if lines else b"")
+    write_manifest()
     summary.seconds = time.perf_counter() - started
     return summary

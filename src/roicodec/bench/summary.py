@@ -84,14 +84,36 @@ def point_tables(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def curve_bd(anchor: dict, test: dict, metric: str, rate: str = "bpp") -> tuple[float, float] | None:
+    """BD-rate (%) and BD-quality (dB) of one image's ``test`` curve against its ``anchor`` curve
+    (each: operating point -> row), pchip over their common points (``bjontegaard``). None with
+    fewer than 3 common points, a missing value, or curves the package cannot compare."""
+    import bjontegaard
+
+    common = [p for p in anchor if p in test]
+    if len(common) < 3:
+        return None
+    ra = [_value(anchor[p], rate) for p in common]
+    da = [_value(anchor[p], metric) for p in common]
+    rt = [_value(test[p], rate) for p in common]
+    dt = [_value(test[p], metric) for p in common]
+    if not all(math.isfinite(v) for v in ra + da + rt + dt):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return (bjontegaard.bd_rate(ra, da, rt, dt, method="pchip", min_overlap=0),
+                    bjontegaard.bd_psnr(ra, da, rt, dt, method="pchip", min_overlap=0))
+    except Exception:  # noqa: BLE001 - a non-monotone curve: leave this image out
+        return None
+
+
 def bd_rates(rows: list[dict]) -> list[dict]:
     """BD-rate (%) and BD-PSNR (dB) of each method / map against the same codec's uniform encode.
 
     Per image over the operating points (pchip, the ``bjontegaard`` package), then the mean over
     images. Needs at least 3 points; images where a curve is not monotone enough are skipped.
     """
-    import bjontegaard
-
     results = []
     curves = defaultdict(dict)
     for row in rows:
@@ -100,30 +122,13 @@ def bd_rates(rows: list[dict]) -> list[dict]:
         tests = sorted({label(r) for r in rows if r["codec"] == codec and r["method"] != "uniform"})
         for test in tests:
             for metric in BD_METRICS:
-                rates, psnrs, used = [], [], 0
-                for image in sorted({r["image"] for r in rows}):
-                    anchor = curves.get((codec, "uniform", image), {})
-                    other = curves.get((codec, test, image), {})
-                    common = [p for p in anchor if p in other]
-                    if len(common) < 3:
-                        continue
-                    ra = [_value(anchor[p], "bpp") for p in common]
-                    da = [_value(anchor[p], metric) for p in common]
-                    rt = [_value(other[p], "bpp") for p in common]
-                    dt = [_value(other[p], metric) for p in common]
-                    if not all(math.isfinite(v) for v in ra + da + rt + dt):
-                        continue
-                    try:
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore")
-                            rates.append(bjontegaard.bd_rate(ra, da, rt, dt, method="pchip", min_overlap=0))
-                            psnrs.append(bjontegaard.bd_psnr(ra, da, rt, dt, method="pchip", min_overlap=0))
-                        used += 1
-                    except Exception:  # noqa: BLE001 - a non-monotone curve: leave this image out
-                        continue
-                if used:
-                    results.append({"codec": codec, "method": test, "metric": metric, "images": used,
-                                    "bd_rate_percent": float(np.mean(rates)), "bd_db": float(np.mean(psnrs))})
+                pairs = [curve_bd(curves.get((codec, "uniform", image), {}), curves.get((codec, test, image), {}), metric)
+                         for image in sorted({r["image"] for r in rows})]
+                pairs = [pair for pair in pairs if pair is not None]
+                if pairs:
+                    results.append({"codec": codec, "method": test, "metric": metric, "images": len(pairs),
+                                    "bd_rate_percent": float(np.mean([p[0] for p in pairs])),
+                                    "bd_db": float(np.mean([p[1] for p in pairs]))})
     return results
 
 

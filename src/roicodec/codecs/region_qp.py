@@ -19,7 +19,7 @@ import numpy as np
 _BAYER = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) + 0.5) / 16
 
 #: RGB -> YUV as the HEIF and WebP decoders undo it: BT.601, limited range.
-_TO_YUV = "out_color_matrix=bt601:out_range=tv:flags=bicubic+accurate_rnd+full_chroma_int"
+TO_YUV = "out_color_matrix=bt601:out_range=tv:flags=bicubic+accurate_rnd+full_chroma_int"
 
 
 def unit_means(block_values: np.ndarray, unit_blocks: int) -> np.ndarray:
@@ -43,10 +43,10 @@ def dither_to_levels(values: np.ndarray, levels: Sequence[float] | None = None) 
         floor = np.floor(values)
         return (floor + (values - floor > thresholds)).astype(int)
     steps = np.asarray(sorted(set(levels)), dtype=float)
-    clipped = np.clip(values, steps[0], steps[-1])
-    upper = np.clip(np.searchsorted(steps, clipped, side="right"), 1, len(steps) - 1) if len(steps) > 1 else None
-    if upper is None:
+    if len(steps) == 1:
         return np.full(values.shape, int(steps[0]))
+    clipped = np.clip(values, steps[0], steps[-1])
+    upper = np.clip(np.searchsorted(steps, clipped, side="right"), 1, len(steps) - 1)
     low, high = steps[upper - 1], steps[upper]
     fraction = (clipped - low) / np.where(high > low, high - low, 1.0)
     return np.where(fraction > thresholds, high, low).astype(int)
@@ -78,24 +78,17 @@ def offset_rectangles(offsets: np.ndarray, unit: int) -> list[tuple[int, int, in
             for x, y, w, h, value in merge_rectangles(offsets) if value != 0]
 
 
-def encode_picture(rgb: np.ndarray, encoder: str, options: dict[str, str], regions=(),
-                   offset_range: int = 51, offset_bias: float = 0.0) -> list[bytes]:
-    """One RGB picture through ffmpeg's ``encoder`` as a single intra frame; the packets' bytes.
-
-    ``regions`` are (x, y, w, h, offset) pixel rectangles with offsets in the encoder's whole
-    quantiser steps; ``offset_range`` is the step count that ffmpeg's ``qoffset`` of 1 stands for
-    in this encoder (x265 and x264: 51; libvpx: 63). libvpx truncates ``qoffset x 63`` to an
-    integer, so ``offset_bias`` (a fraction of a step, away from zero) keeps it off the boundary.
-    """
+def roi_graph(width: int, height: int, time_base: Fraction, regions=(), offset_range: int = 51,
+              offset_bias: float = 0.0, convert: str | None = TO_YUV):
+    """A configured ffmpeg filter graph: RGB frames in, one ``addroi`` per (x, y, w, h, offset)
+    pixel rectangle (offsets in the encoder's whole quantiser steps; ``offset_range`` is the step
+    count that ffmpeg's ``qoffset`` of 1 stands for: x265 and x264 51, libvpx 63, which truncates
+    ``qoffset x 63``, so ``offset_bias`` keeps it off the boundary), ``convert`` (a ``scale``
+    filter's options, None: ffmpeg's default conversion), yuv420p out."""
     import av
 
-    height, width = rgb.shape[:2]
-    context = av.CodecContext.create(encoder, "w")
-    context.width, context.height, context.pix_fmt = width, height, "yuv420p"
-    context.time_base = Fraction(1, 25)
-    context.options = options
     graph = av.filter.Graph()
-    last = graph.add_buffer(width=width, height=height, format="rgb24", time_base=context.time_base)
+    last = graph.add_buffer(width=width, height=height, format="rgb24", time_base=time_base)
     for x, y, w, h, offset in regions:
         w, h = min(w, width - x), min(h, height - y)
         if w <= 0 or h <= 0:
@@ -104,13 +97,30 @@ def encode_picture(rgb: np.ndarray, encoder: str, options: dict[str, str], regio
         node = graph.add("addroi", f"x={x}:y={y}:w={w}:h={h}:qoffset={biased:.4f}/{offset_range}")
         last.link_to(node)
         last = node
-    convert = graph.add("scale", _TO_YUV)
-    last.link_to(convert)
+    if convert is not None:
+        scale = graph.add("scale", convert)
+        last.link_to(scale)
+        last = scale
     pixels = graph.add("format", "yuv420p")
-    convert.link_to(pixels)
+    last.link_to(pixels)
     sink = graph.add("buffersink")
     pixels.link_to(sink)
     graph.configure()
+    return graph
+
+
+def encode_picture(rgb: np.ndarray, encoder: str, options: dict[str, str], regions=(),
+                   offset_range: int = 51, offset_bias: float = 0.0) -> list[bytes]:
+    """One RGB picture through ffmpeg's ``encoder`` as a single intra frame; the packets' bytes.
+    ``regions`` and the offsets as for :func:`roi_graph`."""
+    import av
+
+    height, width = rgb.shape[:2]
+    context = av.CodecContext.create(encoder, "w")
+    context.width, context.height, context.pix_fmt = width, height, "yuv420p"
+    context.time_base = Fraction(1, 25)
+    context.options = options
+    graph = roi_graph(width, height, context.time_base, regions, offset_range, offset_bias)
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
     frame.pts, frame.time_base = 0, context.time_base
     graph.push(frame)

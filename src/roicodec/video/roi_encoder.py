@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import qmap
-from ..codecs.region_qp import dither_to_levels, merge_rectangles, unit_means
+from ..codecs.region_qp import dither_to_levels, offset_rectangles, roi_graph, unit_means
 from ..errors import OptionError
 
 ENCODERS = {"h264": "libx264", "h265": "libx265"}
@@ -33,32 +33,12 @@ def qp_offsets(importance: np.ndarray, plan: str, roi_quality: float, bg_quality
 class RoiVideoEncoder:
     def __init__(self, stream, width: int, height: int, time_base: Fraction):
         self.stream, self.width, self.height, self.time_base = stream, width, height, time_base
-        self.graph = None
-        self.regions: list[tuple[int, int, int, int, int]] = []
-        self.build([])
-
-    def build(self, regions: list[tuple[int, int, int, int, int]]) -> None:
-        """A fresh graph carrying ``regions``: (x, y, w, h, qp offset) in pixels."""
-        import av
-
-        graph = av.filter.Graph()
-        last = graph.add_buffer(width=self.width, height=self.height, format="rgb24", time_base=self.time_base)
-        for x, y, w, h, offset in regions:
-            w, h = min(w, self.width - x), min(h, self.height - y)
-            if w > 0 and h > 0:
-                node = graph.add("addroi", f"x={x}:y={y}:w={w}:h={h}:qoffset={offset}/{QP_RANGE}")
-                last.link_to(node)
-                last = node
-        convert = graph.add("format", "yuv420p")
-        last.link_to(convert)
-        sink = graph.add("buffersink")
-        convert.link_to(sink)
-        graph.configure()
-        self.graph, self.regions = graph, regions
+        self.graph = roi_graph(width, height, time_base, (), QP_RANGE, convert=None)
 
     def set_offsets(self, offsets: np.ndarray) -> None:
-        self.build([(x * UNIT, y * UNIT, w * UNIT, h * UNIT, v)
-                    for x, y, w, h, v in merge_rectangles(offsets) if v != 0])
+        """Whole QP offsets per 16x16 unit: a fresh graph carrying them as rectangles."""
+        self.graph = roi_graph(self.width, self.height, self.time_base, offset_rectangles(offsets, UNIT), QP_RANGE,
+                               convert=None)
 
     def encode(self, rgb: np.ndarray, pts: int | None) -> list:
         """One RGB frame (its timestamp in the input stream's time base) -> the packets given back."""

@@ -197,12 +197,13 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
             importance = smoother.add(future.result()) if future is not None else None
             if importance is not None and not options.uniform:
                 encoder.set_offsets(qp_offsets(importance, options.plan, options.roi_quality, options.bg_quality))
+            mask = _mask_frame(importance, options.mask_style) if mask_encoder is not None else None  # one per chunk
             for rgb, pts in chunk:
                 for out_packet in encoder.encode(rgb, pts):
                     video_bytes += out_packet.size
                     writer.mux(out_packet)
                 if mask_encoder is not None:
-                    for out_packet in mask_encoder.encode(_mask_frame(importance, options.mask_style), pts):
+                    for out_packet in mask_encoder.encode(mask, pts):
                         mask_writer.mux(out_packet)
                 frames += 1
                 if progress:
