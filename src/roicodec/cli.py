@@ -15,7 +15,8 @@ from typing import Optional
 import typer
 
 from . import defaults
-from .errors import RoicodecError
+from .errors import OptionError, RoicodecError
+from .studio.settings import StudioSettings as StudioSettingsDefaults
 
 app = typer.Typer(
     add_completion=False,
@@ -97,7 +98,6 @@ def _output_codec(name: Optional[str], output: Optional[Path]):
     """The codec asked for, or the one the output's extension names; a mismatch is an error (a
     WebP file named .jp2 would mislead every program that opens it)."""
     from .codecs.registry import all_codecs, codec_for_path, get_codec
-    from .errors import OptionError
 
     by_name = get_codec(name) if name else None
     by_path = codec_for_path(output) if output else None
@@ -366,7 +366,6 @@ def batch_command(
 
     from .batch import BatchOptions, run_batch
     from .codecs.registry import get_codec
-    from .errors import OptionError
     from .ratecontrol import parse_size
 
     try:
@@ -541,6 +540,42 @@ def bench_command(
     except RoicodecError as error:
         _fail(str(error))
     typer.echo(f"{len(rows)} rows; wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the studio on this machine."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(StudioSettingsDefaults.workers, "--workers", help="Compress jobs that run at once."),
+    queue: int = typer.Option(StudioSettingsDefaults.queue_limit, "--queue", help="Jobs waiting or running over all users; more are refused as busy."),
+    max_upload_mb: float = typer.Option(StudioSettingsDefaults.max_upload_bytes / 2**20, "--max-upload-mb", help="Largest upload accepted, in MB (MiB)."),
+    max_megapixels: float = typer.Option(StudioSettingsDefaults.max_pixels / 1e6, "--max-megapixels", help="Largest picture accepted, in millions of pixels."),
+    keep_minutes: float = typer.Option(StudioSettingsDefaults.keep_seconds / 60, "--keep-minutes", help="Uploads and results are deleted this long after their last use."),
+    threads: int = typer.Option(1, "--threads", help="Torch threads."),
+    access_log: bool = typer.Option(False, "--access-log", help="Print every HTTP request."),
+) -> None:
+    """Start the web studio: drop a photo, tune map, codec and target, compare with uniform, download."""
+    try:
+        import uvicorn
+
+        from .studio import StudioSettings, create_app
+    except ImportError as error:
+        _fail(f"the studio needs FastAPI and uvicorn ({error.name} is missing): pip install 'roicodec[studio]'")
+    try:
+        settings = StudioSettings(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=int(max_megapixels * 1e6),
+                                  workers=workers, queue_limit=queue, keep_seconds=keep_minutes * 60,
+                                  capture_tempdir=True)
+        if not 0 <= port <= 65535:
+            raise OptionError(f"port must be between 0 and 65535, got {port}")
+    except RoicodecError as error:
+        _fail(str(error))
+    _configure_threads(threads)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"note: listening on {host}: anyone who can reach this address can use the studio", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"roicodec studio: http://{shown}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if access_log else "warning",
+                access_log=access_log)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

@@ -84,6 +84,14 @@ class Codec:
             raise InputError(f"cannot decode {self.label}: {error}") from None
 
 
+def register_decoders(codecs) -> None:
+    """Let Pillow open every format these codecs write (their plugins register on import or call)."""
+    for codec in codecs:
+        if codec.missing() is None:
+            for module in codec.requires:
+                _register_plugin(module)
+
+
 def _register_plugin(module: str) -> None:
     """Plugins that register with Pillow on import or through a call."""
     imported = importlib.import_module(module)

@@ -1,0 +1,188 @@
+"""One studio request, start to finish: the map, the roicodec file, the uniform file of the same
+size, both decoded and measured (whole picture, subject, background). The same library calls as
+``roicodec compress --report``, so the page shows what the command line writes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..codecs.registry import all_codecs, get_codec
+from ..errors import OptionError
+from ..evaluation import DEFAULT_ROI_THRESHOLD, evaluate, roi_mask_from_map
+from ..overlay import overlay_png
+from ..pipeline import compress
+from ..report import same_size_uniform
+from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions, importance_map
+from ..saliency.importance import TRAINED_METHODS
+from .workspace import Upload, write_png
+
+#: Methods the page offers: all but those that need a trained model file.
+STUDIO_MAP_METHODS = tuple(m for m in MAP_METHODS if m not in TRAINED_METHODS)
+TARGETS = {
+    "quality": (1.0, 100.0),  # mean quality over the picture, the codec's 1-100 scale
+    "size": (1.0, 100_000.0),  # KB (1000 bytes), the largest file that fits
+    "bpp": (0.01, 24.0),  # bits per pixel, the largest file that fits
+}
+#: The figures the page's table shows, in its order.
+SHOWN_METRICS = ("psnr", "ssim", "ms_ssim", "vifp", "psnr_hvs_m", "psnr_rgb", "roi_psnr", "background_psnr",
+                 "weighted_psnr")
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class StudioRequest:
+    """What the page's controls say."""
+
+    map_method: str = "fused"
+    backbone: str = "efficientnet-lite0"
+    codec: str = "jpeg"
+    strategy: str = "default"  # "default": the codec's measured default strategy
+    target: str = "quality"
+    value: float = 75.0
+
+    def __post_init__(self) -> None:
+        if self.map_method not in STUDIO_MAP_METHODS:
+            raise OptionError(f"unknown map method {self.map_method!r}; available: {', '.join(STUDIO_MAP_METHODS)}")
+        if self.backbone not in BACKBONES:
+            raise OptionError(f"unknown backbone {self.backbone!r}; available: {', '.join(BACKBONES)}")
+        codec = get_codec(self.codec)  # its own error names the codecs
+        if self.strategy != "default" and self.strategy not in codec.strategies:
+            raise OptionError(f"{codec.label} has no {self.strategy!r} strategy; it supports "
+                              f"{', '.join(codec.strategies)}")
+        if self.target not in TARGETS:
+            raise OptionError(f"unknown target {self.target!r}; use quality, size or bpp")
+        low, high = TARGETS[self.target]
+        if not (math.isfinite(self.value) and low <= self.value <= high):
+            raise OptionError(f"{self.target} must be between {low:g} and {high:g}, got {self.value:g}")
+
+    @property
+    def map_key(self) -> tuple[str, str]:
+        return self.map_method, self.backbone
+
+    def compress_target(self) -> dict:
+        if self.target == "quality":
+            return {"quality": self.value}
+        if self.target == "size":
+            return {"target_size": max(1, round(self.value * 1000))}
+        return {"target_bpp": self.value}
+
+
+def studio_options(settings) -> dict:
+    """What the page needs to build its controls."""
+    defaults = asdict(StudioRequest())
+    return {
+        "map_methods": list(STUDIO_MAP_METHODS),
+        "backbones": list(BACKBONES),
+        "codecs": [
+            {"name": c.name, "label": c.label, "strategies": list(c.strategies), "default_strategy":
+             c.default_strategy if c.name != "jpeg" else "adaptive", "missing": c.missing()}
+            for c in all_codecs()
+        ],
+        "targets": {name: {"min": low, "max": high} for name, (low, high) in TARGETS.items()},
+        "defaults": defaults,
+        "limits": {"max_upload_bytes": settings.max_upload_bytes, "max_pixels": settings.max_pixels},
+        "roi_threshold": DEFAULT_ROI_THRESHOLD,
+    }
+
+
+class MapCache:
+    """Maps by (upload, method, backbone), so changing the codec or target does not recompute them.
+
+    The networks are shared by all threads and the CAM tools hook into them, so maps are computed one
+    at a time; a few recent maps stay in memory.
+    """
+
+    def __init__(self, size: int = 8):
+        self._maps: OrderedDict[tuple, ImportanceMap] = OrderedDict()
+        self._size = size
+        self._compute = threading.Lock()
+        self._lock = threading.Lock()
+
+    def get(self, upload: Upload, rgb: np.ndarray, request: StudioRequest) -> ImportanceMap:
+        key = (upload.id, *request.map_key)
+        with self._compute:
+            with self._lock:
+                if key in self._maps:
+                    self._maps.move_to_end(key)
+                    return self._maps[key]
+            found = importance_map(rgb, MapOptions(method=request.map_method, backbone=request.backbone))
+            with self._lock:
+                self._maps[key] = found
+                while len(self._maps) > self._size:
+                    self._maps.popitem(last=False)
+            return found
+
+    def forget(self, upload_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._maps if k[0] == upload_id]:
+                del self._maps[key]
+
+
+def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: MapCache, progress: Progress) -> dict:
+    """Make and measure the files of one request in ``folder``; the page's result as a dict."""
+    loaded = upload.image()
+    rgb = loaded.pixels
+    codec = get_codec(request.codec)
+    codec.check_available()
+
+    progress("computing the importance map", 0.05)
+    importance = maps.get(upload, rgb, request)
+    overlay = upload.folder / f"overlay-{request.map_method}-{request.backbone}.png"
+    if not overlay.exists():
+        overlay.write_bytes(overlay_png(rgb, importance.values))
+
+    progress(f"encoding {codec.label} ({request.target} {request.value:g})", 0.25)
+    result = compress(loaded, codec=codec, method=None if request.strategy == "default" else request.strategy,
+                      importance=importance, **request.compress_target())
+    (folder / "result.bin").write_bytes(result.data)
+
+    progress("encoding the uniform file of the same size", 0.5)
+    uniform = same_size_uniform(rgb, result.size_bytes, codec)
+    if uniform is not None:
+        (folder / "uniform.bin").write_bytes(uniform[0])
+
+    progress("measuring", 0.75)
+    mask = roi_mask_from_map(importance.values)
+    files = {"result": _measured(rgb, codec, result.data, mask, importance.values, folder / "result.png")}
+    files["result"]["quality"] = round(result.quality, 2)
+    files["result"]["strategy"] = result.method
+    if uniform is not None:
+        files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png")
+        files["uniform"]["quality"] = uniform[1]
+        files["uniform"]["strategy"] = "uniform"
+    progress("done", 1.0)
+    return {
+        "codec": {"name": codec.name, "label": codec.label, "extension": codec.extensions[0]},
+        "request": asdict(request),
+        "map": {
+            "method": importance.method,
+            "backbone": importance.backbone,
+            "classes": [{"name": c.name, "probability": round(float(c.probability), 4)} for c in importance.classes[:5]],
+            "roi_fraction": round(float(mask.mean()), 4),
+            "overlay": overlay.name,
+        },
+        "original": {"bytes": upload.upload_bytes, "width": upload.width, "height": upload.height,
+                     "raw_bytes": upload.width * upload.height * 3},
+        "target_bytes": result.target_bytes,
+        "files": files,
+        "uniform_missing": None if uniform is not None else
+        f"no uniform {codec.label} file is as small as {result.size_bytes} bytes",
+    }
+
+
+def _measured(rgb, codec, data: bytes, mask, weights, preview: Path) -> dict:
+    decoded = codec.decode(data)
+    write_png(preview, decoded)
+    figures = evaluate(rgb, decoded, size_bytes=len(data), mask=mask, weights=weights)
+    shown = {k: (None if math.isnan(figures[k]) else round(figures[k], 4)) for k in SHOWN_METRICS if k in figures}
+    return {"bytes": len(data), "bpp": round(figures["bpp"], 4), "ratio": round(figures["ratio"], 2),
+            "metrics": shown}
