@@ -23,3 +23,9 @@ if ! command -v jpegtran >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libjpeg-turbo-progs >/dev/null 2>&1)) ||
    echo "note: could not install jpegtran; --progressive with the adaptive method will be unavailable" >&2
 fi
+# The studio's browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get install -y -qq chromium >/dev/null 2>&1 ||
+   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) ||
+   echo "note: could not install chromium; the studio's browser tests need it (apt-get install chromium)" >&2
+fi

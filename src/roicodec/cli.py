@@ -7,6 +7,7 @@ is written then, and the input file is never overwritten.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -552,6 +553,7 @@ def serve_command(
     max_megapixels: float = typer.Option(StudioSettingsDefaults.max_pixels / 1e6, "--max-megapixels", help="Largest picture accepted, in millions of pixels."),
     keep_minutes: float = typer.Option(StudioSettingsDefaults.keep_seconds / 60, "--keep-minutes", help="Uploads and results are deleted this long after their last use."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
+    max_connections: int = typer.Option(64, "--max-connections", help="Open connections at once; more are answered 503 (bounds the memory of uploads in flight)."),
     access_log: bool = typer.Option(False, "--access-log", help="Print every HTTP request."),
 ) -> None:
     """Start the web studio: drop a photo, tune map, codec and target, compare with uniform, download."""
@@ -567,15 +569,18 @@ def serve_command(
                                   capture_tempdir=True)
         if not 0 <= port <= 65535:
             raise OptionError(f"port must be between 0 and 65535, got {port}")
+        if max_connections < 1:
+            raise OptionError(f"--max-connections must be at least 1, got {max_connections}")
     except RoicodecError as error:
         _fail(str(error))
     _configure_threads(threads)
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the CAM library's progress bars; the page shows progress
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"note: listening on {host}: anyone who can reach this address can use the studio", err=True)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"roicodec studio: http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if access_log else "warning",
-                access_log=access_log)
+                access_log=access_log, limit_concurrency=max_connections)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

@@ -206,7 +206,10 @@ def _decode_upload(data: bytes, name: str, settings: StudioSettings):
     if width * height > settings.max_pixels:
         raise InputError(f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels; the studio accepts "
                          f"up to {settings.max_pixels / 1e6:g} (roicodec serve --max-megapixels)")
-    return load_image(data, max_pixels=settings.max_pixels)
+    try:
+        return load_image(data, max_pixels=settings.max_pixels)
+    except InputError as error:  # it names the source "<bytes>"; the user knows it by its name
+        raise InputError(str(error).replace("<bytes>", name, 1)) from None
 
 
 def _too_large(name: str, size: int, settings: StudioSettings) -> JSONResponse:

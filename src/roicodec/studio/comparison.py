@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -26,6 +27,11 @@ from .workspace import Upload, write_png
 
 #: Methods the page offers: all but those that need a trained model file.
 STUDIO_MAP_METHODS = tuple(m for m in MAP_METHODS if m not in TRAINED_METHODS)
+#: Score-CAM runs one forward pass per channel and class: at the default input it takes many minutes
+#: on a CPU, so the studio runs it as the map benchmark does (top class, short side 112).
+MAP_OVERRIDES = {"scorecam": {"top_k": 1, "short_side": 112}}
+#: What the page says next to the slow methods (BENCHMARKS.md, importance maps, 2-core CPU).
+SLOW_METHODS = {"ablationcam": "about 20 s", "scorecam": "about 1 min"}
 TARGETS = {
     "quality": (1.0, 100.0),  # mean quality over the picture, the codec's 1-100 scale
     "size": (1.0, 100_000.0),  # KB (1000 bytes), the largest file that fits
@@ -81,6 +87,7 @@ def studio_options(settings) -> dict:
     defaults = asdict(StudioRequest())
     return {
         "map_methods": list(STUDIO_MAP_METHODS),
+        "slow_methods": SLOW_METHODS,
         "backbones": list(BACKBONES),
         "codecs": [
             {"name": c.name, "label": c.label, "strategies": list(c.strategies), "default_strategy":
@@ -114,7 +121,9 @@ class MapCache:
                 if key in self._maps:
                     self._maps.move_to_end(key)
                     return self._maps[key]
-            found = importance_map(rgb, MapOptions(method=request.map_method, backbone=request.backbone))
+            options = MapOptions(method=request.map_method, backbone=request.backbone,
+                                 **MAP_OVERRIDES.get(request.map_method, {}))
+            found = importance_map(rgb, options)
             with self._lock:
                 self._maps[key] = found
                 while len(self._maps) > self._size:
@@ -133,22 +142,33 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     rgb = loaded.pixels
     codec = get_codec(request.codec)
     codec.check_available()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
 
     progress("computing the importance map", 0.05)
     importance = maps.get(upload, rgb, request)
     overlay = upload.folder / f"overlay-{request.map_method}-{request.backbone}.png"
     if not overlay.exists():
         overlay.write_bytes(overlay_png(rgb, importance.values))
+    lap("map")
 
     progress(f"encoding {codec.label} ({request.target} {request.value:g})", 0.25)
     result = compress(loaded, codec=codec, method=None if request.strategy == "default" else request.strategy,
                       importance=importance, **request.compress_target())
     (folder / "result.bin").write_bytes(result.data)
+    lap("encode")
 
     progress("encoding the uniform file of the same size", 0.5)
     uniform = same_size_uniform(rgb, result.size_bytes, codec)
     if uniform is not None:
         (folder / "uniform.bin").write_bytes(uniform[0])
+    lap("uniform")
 
     progress("measuring", 0.75)
     mask = roi_mask_from_map(importance.values)
@@ -159,6 +179,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
         files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png")
         files["uniform"]["quality"] = uniform[1]
         files["uniform"]["strategy"] = "uniform"
+    lap("measure")
     progress("done", 1.0)
     return {
         "codec": {"name": codec.name, "label": codec.label, "extension": codec.extensions[0]},
@@ -174,6 +195,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
                      "raw_bytes": upload.width * upload.height * 3},
         "target_bytes": result.target_bytes,
         "files": files,
+        "seconds": seconds,
         "uniform_missing": None if uniform is not None else
         f"no uniform {codec.label} file is as small as {result.size_bytes} bytes",
     }

@@ -29,7 +29,7 @@ const state = {
   resultJob: null,
   timer: null,
   values: {quality: 75, size: null, bpp: 1},
-  view: {scale: 1, x: 0, y: 0, fitted: true},
+  view: {zoom: 1, cx: 0.5, cy: 0.5, fitted: true},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +105,8 @@ async function init() {
     return;
   }
   const d = state.options.defaults;
-  fillSelect($("map-method"), state.options.map_methods.map((m) => [m, m]), d.map_method);
+  const slow = state.options.slow_methods;
+  fillSelect($("map-method"), state.options.map_methods.map((m) => [m, slow[m] ? `${m} (slow: ${slow[m]})` : m]), d.map_method);
   fillSelect($("backbone"), state.options.backbones.map((b) => [b, b]), d.backbone);
   fillSelect($("codec"), state.options.codecs.map((c) => [c.name, c.missing ? `${c.label} (missing)` : c.label, c.missing]), d.codec);
   fillStrategies();
@@ -174,6 +175,7 @@ async function uploadFile(file) {
   state.resultJob = null;
   state.values.size = null;
   setTargetKind($("target-kind").value);
+  document.body.classList.add("has-image");
   document.documentElement.style.setProperty("--aspect", `${upload.width} / ${upload.height}`);
   $("file-info").textContent = `${upload.name}: ${upload.width}×${upload.height}, ${formatBytes(upload.bytes)}`;
   for (const id of ["result-img", "uniform-img", "overlay-img", "slider-left", "slider-right"]) {
@@ -182,7 +184,7 @@ async function uploadFile(file) {
   $("downloads").hidden = true;
   $("sizes").querySelector("tbody").replaceChildren();
   $("metrics").querySelector("tbody").replaceChildren();
-  $("result-img").onload = () => { if (state.view.fitted) fitView(); };
+  fitView();
   compressSoon(0);
 }
 
@@ -232,7 +234,8 @@ async function followJob(job) {
     }
     if (job.state === "cancelled") return;  // a newer job replaced it
     const waiting = job.state === "queued" && job.queue_position ? ` (${job.queue_position} ahead)` : "";
-    showProgress(job.stage + waiting, job.progress);
+    const elapsed = job.seconds ? ` · ${Math.round(job.seconds)} s` : "";
+    showProgress(job.stage + waiting + elapsed, job.progress);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     if (job.id !== state.jobId) return;
     try {
@@ -291,6 +294,9 @@ function showResult(job) {
   showMetrics(result);
 }
 
+const COMPARISON_NOTE = "Uniform: the largest uniform file of this codec not bigger than roicodec's. " +
+  "Subject and background: inside and outside map ≥ 0.5. Differences: roicodec minus uniform.";
+
 function showSizes(result) {
   const rows = [];
   const original = result.original;
@@ -301,10 +307,9 @@ function showSizes(result) {
   $("sizes").querySelector("tbody").replaceChildren(...rows.map(([label, bytes, bpp, ratio, quality]) =>
     tableRow([label, bytes.toLocaleString("en-US"), bpp.toFixed(3), ratio ? `${ratio.toFixed(1)}×` : "", quality])));
   if (result.target_bytes) {
-    $("metrics-note").textContent = `Target ${result.target_bytes.toLocaleString("en-US")} bytes. ` +
-      "Subject and background: inside and outside map ≥ 0.5. Differences: roicodec minus uniform.";
+    $("metrics-note").textContent = `Target ${result.target_bytes.toLocaleString("en-US")} bytes. ${COMPARISON_NOTE}`;
   } else {
-    $("metrics-note").textContent = "Subject and background: inside and outside map ≥ 0.5. Differences: roicodec minus uniform.";
+    $("metrics-note").textContent = COMPARISON_NOTE;
   }
 }
 
@@ -351,7 +356,7 @@ function setUpTabs() {
         other.setAttribute("aria-selected", String(other === tab));
         $(other.dataset.view).hidden = other !== tab;
       }
-      if (state.view.fitted) fitView(); else applyView();
+      applyView();
     });
   }
 }
@@ -364,30 +369,44 @@ function imageSize() {
   return state.upload ? [state.upload.width, state.upload.height] : [1, 1];
 }
 
-function fitView() {
-  const shown = viewports();
-  if (!shown.length || !state.upload) return;
-  const box = shown[0].getBoundingClientRect();
+// The view is kept in the picture's own terms (zoom relative to "fit", the picture point at the
+// centre), so views of different sizes show the same part of the picture.
+function layout(viewport) {
+  const box = viewport.getBoundingClientRect();
   const [width, height] = imageSize();
-  const scale = Math.min(box.width / width, box.height / height);
-  state.view = {scale, x: (box.width - width * scale) / 2, y: (box.height - height * scale) / 2, fitted: true};
+  const fit = Math.min(box.width / width, box.height / height) || 1;
+  const scale = fit * state.view.zoom;
+  return {box, fit, scale, x: box.width / 2 - state.view.cx * scale, y: box.height / 2 - state.view.cy * scale};
+}
+
+function fitView() {
+  const [width, height] = imageSize();
+  state.view = {zoom: 1, cx: width / 2, cy: height / 2, fitted: true};
   applyView();
 }
 
-function zoomAround(factor, cx, cy) {
-  const v = state.view;
-  const scale = Math.min(32, Math.max(0.05, v.scale * factor));
-  const applied = scale / v.scale;
-  state.view = {scale, x: cx - (cx - v.x) * applied, y: cy - (cy - v.y) * applied, fitted: false};
+function zoomAround(viewport, factor, mx, my) {
+  const {box, fit, scale, x, y} = layout(viewport);
+  const zoom = Math.min(32 / fit, Math.max(0.25, state.view.zoom * factor));
+  const newScale = fit * zoom;
+  const px = (mx - x) / scale;  // the picture point under the pointer stays there
+  const py = (my - y) / scale;
+  const nx = mx - px * newScale;
+  const ny = my - py * newScale;
+  state.view = {zoom, cx: (box.width / 2 - nx) / newScale, cy: (box.height / 2 - ny) / newScale, fitted: false};
   applyView();
 }
 
 function applyView() {
-  const {scale, x, y} = state.view;
-  const transform = `translate(${x}px, ${y}px) scale(${scale})`;
-  for (const img of document.querySelectorAll(".viewport img")) img.style.transform = transform;
-  for (const viewport of document.querySelectorAll(".viewport")) viewport.classList.toggle("pixelated", scale >= 2);
-  $("zoom-level").textContent = state.view.fitted ? "fit" : `${Math.round(scale * 100)}%`;
+  let shownScale = null;
+  for (const viewport of viewports()) {
+    const {scale, x, y} = layout(viewport);
+    const transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    for (const img of viewport.querySelectorAll("img")) img.style.transform = transform;
+    viewport.classList.toggle("pixelated", scale >= 2);
+    if (shownScale === null) shownScale = scale;
+  }
+  $("zoom-level").textContent = state.view.fitted || shownScale === null ? "fit" : `${Math.round(shownScale * 100)}%`;
 }
 
 function setUpZoom() {
@@ -395,7 +414,7 @@ function setUpZoom() {
     viewport.addEventListener("wheel", (event) => {
       event.preventDefault();
       const box = viewport.getBoundingClientRect();
-      zoomAround(event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX - box.left, event.clientY - box.top);
+      zoomAround(viewport, event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX - box.left, event.clientY - box.top);
     }, {passive: false});
     let last = null;
     viewport.addEventListener("pointerdown", (event) => {
@@ -405,8 +424,9 @@ function setUpZoom() {
     });
     viewport.addEventListener("pointermove", (event) => {
       if (!last) return;
-      state.view.x += event.clientX - last[0];
-      state.view.y += event.clientY - last[1];
+      const {scale} = layout(viewport);
+      state.view.cx -= (event.clientX - last[0]) / scale;
+      state.view.cy -= (event.clientY - last[1]) / scale;
       state.view.fitted = false;
       last = [event.clientX, event.clientY];
       applyView();
@@ -415,15 +435,17 @@ function setUpZoom() {
     viewport.addEventListener("pointerup", stop);
     viewport.addEventListener("pointercancel", stop);
   }
-  const centre = (factor) => {
-    const box = viewports()[0].getBoundingClientRect();
-    zoomAround(factor, box.width / 2, box.height / 2);
+  const centre = (factorOf) => {
+    const viewport = viewports()[0];
+    if (!viewport) return;
+    const {box, fit} = layout(viewport);
+    zoomAround(viewport, factorOf(fit), box.width / 2, box.height / 2);
   };
-  $("zoom-in").addEventListener("click", () => centre(1.5));
-  $("zoom-out").addEventListener("click", () => centre(1 / 1.5));
+  $("zoom-in").addEventListener("click", () => centre(() => 1.5));
+  $("zoom-out").addEventListener("click", () => centre(() => 1 / 1.5));
   $("zoom-fit").addEventListener("click", fitView);
-  $("zoom-1").addEventListener("click", () => centre(1 / state.view.scale));
-  window.addEventListener("resize", () => { if (state.view.fitted) fitView(); });
+  $("zoom-1").addEventListener("click", () => centre((fit) => 1 / (fit * state.view.zoom)));
+  window.addEventListener("resize", applyView);
 }
 
 function setUpSlider() {

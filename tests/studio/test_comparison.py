@@ -1,0 +1,72 @@
+"""One studio request end to end: the files, the same-size uniform encode and the figures."""
+
+import pytest
+from PIL import Image
+
+from roicodec.errors import OptionError
+from roicodec.imageio import load_image
+from roicodec.studio import StudioSettings
+from roicodec.studio.comparison import MapCache, StudioRequest, run_comparison, studio_options
+from roicodec.studio.workspace import Workspace
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"map_method": "acol"}, "unknown map method 'acol'"),
+    ({"backbone": "alexnet"}, "unknown backbone 'alexnet'"),
+    ({"codec": "gif"}, "unknown codec"),
+    ({"codec": "avif", "strategy": "adaptive"}, "AVIF has no 'adaptive' strategy"),
+    ({"target": "psnr"}, "unknown target 'psnr'"),
+    ({"target": "quality", "value": 101}, "quality must be between 1 and 100"),
+    ({"target": "bpp", "value": float("nan")}, "bpp must be between"),
+])
+def test_bad_requests_are_refused_with_one_line(changes, message):
+    with pytest.raises(OptionError, match=message):
+        StudioRequest(**changes)
+
+
+def test_options_describe_every_control():
+    options = studio_options(StudioSettings(max_upload_bytes=1000))
+    assert "fused" in options["map_methods"] and "acol" not in options["map_methods"]
+    assert {c["name"] for c in options["codecs"]} >= {"jpeg", "webp", "avif"}
+    assert options["limits"]["max_upload_bytes"] == 1000
+    assert options["defaults"]["codec"] == "jpeg"
+
+
+@pytest.fixture
+def upload(tmp_path, kodim23_small):
+    space = Workspace(StudioSettings(temp_parent=tmp_path))
+    yield space.add(load_image(kodim23_small), "parrot.png", 12345)
+    space.close()
+
+
+def test_a_size_target_gives_both_files_measured(upload, tmp_path):
+    stages = []
+    folder = upload.folder / "job"
+    folder.mkdir()
+    request = StudioRequest(target="size", value=6)  # 6 KB
+    result = run_comparison(upload, request, folder, MapCache(), lambda stage, fraction: stages.append(fraction))
+    assert stages == sorted(stages) and stages[-1] == 1.0
+    mine, theirs = result["files"]["result"], result["files"]["uniform"]
+    assert mine["bytes"] <= 6000 and theirs["bytes"] <= mine["bytes"]
+    assert (folder / "result.bin").stat().st_size == mine["bytes"]
+    for name in ("result.png", "uniform.png"):
+        with Image.open(folder / name) as preview:
+            assert preview.size == (256, 176)
+    assert set(mine["metrics"]) >= {"psnr", "ssim", "ms_ssim", "roi_psnr", "background_psnr"}
+    # The subject gets more than the uniform encode gives it, at no larger size.
+    assert mine["metrics"]["roi_psnr"] > theirs["metrics"]["roi_psnr"]
+    assert (upload.folder / result["map"]["overlay"]).exists()
+    assert result["map"]["classes"][0]["probability"] > 0
+
+
+def test_the_map_is_computed_once_per_method(upload):
+    calls = []
+    cache = MapCache()
+    for codec in ("jpeg", "webp"):
+        folder = upload.folder / codec
+        folder.mkdir()
+        run_comparison(upload, StudioRequest(codec=codec, value=50), folder, cache,
+                       lambda stage, fraction: calls.append(stage))
+    first = cache.get(upload, upload.image().pixels, StudioRequest())
+    assert first is cache.get(upload, upload.image().pixels, StudioRequest(codec="webp"))
+    assert cache.get(upload, upload.image().pixels, StudioRequest(map_method="spectral")) is not first
