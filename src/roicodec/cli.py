@@ -7,7 +7,6 @@ is written then, and the input file is never overwritten.
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -574,13 +573,24 @@ def serve_command(
     except RoicodecError as error:
         _fail(str(error))
     _configure_threads(threads)
-    os.environ.setdefault("TQDM_DISABLE", "1")  # the CAM library's progress bars; the page shows progress
+    _silence_progress_bars()
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"note: listening on {host}: anyone who can reach this address can use the studio", err=True)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"roicodec studio: http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if access_log else "warning",
                 access_log=access_log, limit_concurrency=max_connections)
+
+
+def _silence_progress_bars() -> None:
+    """The CAM library draws tqdm bars for Score-CAM and Ablation-CAM; from a server's many users they
+    would fill its log, and the page shows progress itself. (tqdm reads ``TQDM_DISABLE`` only when it
+    is first imported, which roicodec's own import has done by now.)"""
+    import functools
+
+    import tqdm
+
+    tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

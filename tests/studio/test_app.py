@@ -115,6 +115,19 @@ def test_truncated_and_huge_pictures_are_refused(client, kodim23_small):
     huge = upload(client, png(np.zeros((500, 500, 3), np.uint8)))  # 250,000 pixels > 200,000
     assert huge.status_code == 422
     assert "500x500 is 0.2 megapixels; the studio accepts up to 0.2" in huge.json()["detail"]
+    bomb = upload(client, png_header(20_000, 20_000))  # Pillow itself refuses to open this
+    assert bomb.status_code == 422 and "too many pixels for the studio" in bomb.json()["detail"]
+
+
+def png_header(width: int, height: int) -> bytes:
+    """The start of a PNG that claims this size, up to its (empty) first data chunk."""
+    import struct
+    import zlib
+
+    body = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", 13) + body + struct.pack(">I", zlib.crc32(body))
+    data = struct.pack(">I", 0) + b"IDAT" + struct.pack(">I", zlib.crc32(b"IDAT"))
+    return b"\x89PNG\r\n\x1a\n" + chunk + data
 
 
 def test_bad_job_requests(client, kodim23_small):
@@ -122,6 +135,9 @@ def test_bad_job_requests(client, kodim23_small):
     bad = client.post("/api/jobs", json={"upload": stored["id"], "codec": "avif", "strategy": "adaptive"})
     assert bad.status_code == 422 and "AVIF has no 'adaptive' strategy" in bad.json()["detail"]
     assert client.post("/api/jobs", json={"upload": "a" * 22}).status_code == 404
+    malformed = client.post("/api/jobs", json={"upload": stored["id"], "value": "lots"})
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"] == "value: Input should be a valid number, unable to parse string as a number"
     assert client.get("/api/jobs/" + "b" * 22).status_code == 404
     failed = finished(client, client.post("/api/jobs", json={"upload": stored["id"], "target": "bpp",
                                                                  "value": 0.01}).json()["id"])

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image, UnidentifiedImageError
@@ -101,6 +102,12 @@ def create_app(settings: StudioSettings) -> FastAPI:
     async def roicodec_error(request: Request, error: RoicodecError):
         status = 404 if isinstance(error, UnknownItem) else 503 if isinstance(error, Busy) else 422
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed_request(request: Request, error: RequestValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"] if part != "body")
+        return JSONResponse({"detail": f"{where or 'request'}: {first['msg']}"}, status_code=422)
 
     @app.get("/", include_in_schema=False)
     async def page():
@@ -197,7 +204,10 @@ def _decode_upload(data: bytes, name: str, settings: StudioSettings):
     try:
         with Image.open(io.BytesIO(data)) as header:
             kind, (width, height) = header.format, header.size
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise InputError(f"{name}: too many pixels for the studio (up to {settings.max_pixels / 1e6:g} "
+                         "megapixels; roicodec serve --max-megapixels)") from None
+    except UnidentifiedImageError:
         kind, width, height = None, 0, 0
     except Exception as error:  # Pillow's header parsers raise many types on garbage
         raise InputError(f"{name}: corrupt image header ({type(error).__name__})") from None
