@@ -76,6 +76,17 @@ def test_an_interrupted_run_resumes_without_redoing_rows(dataset, tmp_path):
     assert [r["bytes"] for r in rows[:4]] == [r["bytes"] for r in seen]
 
 
+def test_a_resume_with_other_settings_is_refused(dataset, tmp_path):
+    small = dict(maps=("default",), points=(50,), images=("parrot",))
+    run(spec(dataset, tmp_path, **small))
+    with pytest.raises(OptionError, match="rows made with other settings \\(map_changes\\)"):
+        run(spec(dataset, tmp_path, map_changes={"classes": "bird"}, **small))
+    with pytest.raises(OptionError, match="other settings \\(options\\)"):
+        run(spec(dataset, tmp_path, options={"plan": "linear"}, **small))
+    rows, _ = run(spec(dataset, tmp_path, **small))  # the same settings resume
+    assert len(rows) == 2
+
+
 def test_bpp_points(dataset, tmp_path):
     rows, _ = run(spec(dataset, tmp_path, points=None, bpp=(0.4, 0.8, 1.2), maps=("msroi@efficientnet-lite1",),
                        images=("leaves",)))

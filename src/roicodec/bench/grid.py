@@ -53,6 +53,9 @@ def check_map_name(name: str) -> None:
                               f"optionally @backbone ({', '.join(BACKBONES)}), or ensemble:a+b")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm")
 ROWS_FILE = "rows.jsonl"
+#: The settings that shape every row without being in its key (compress options, map options, the
+#: boxes file): a resumed run must have the same, or its rows would mix two experiments.
+SETTINGS_FILE = "settings.json"
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,7 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
     out.mkdir(parents=True, exist_ok=True)
     boxes = load_boxes_file(spec.boxes) if spec.boxes else None
     done = load_done(out)
+    _check_same_settings(out, spec, resuming=bool(done))
     rows = []
     context = None
     with open(out / ROWS_FILE, "a") as journal:
@@ -249,6 +253,22 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
             if on_row:
                 on_row(row, False)
     return rows
+
+
+def _check_same_settings(out: Path, spec: BenchSpec, resuming: bool) -> None:
+    settings = json.loads(json.dumps({
+        "options": spec.options,
+        "map_changes": spec.map_changes,
+        "boxes": str(Path(spec.boxes).resolve()) if spec.boxes else None,
+    }, default=str, sort_keys=True))
+    path = out / SETTINGS_FILE
+    if resuming and path.exists():
+        recorded = json.loads(path.read_text())
+        if recorded != settings:
+            changed = ", ".join(k for k in settings if recorded.get(k) != settings[k])
+            raise OptionError(f"{out} holds rows made with other settings ({changed}); "
+                              "use another output folder, or delete it to start again")
+    path.write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
 
 
 def json_safe(row: dict) -> dict:
