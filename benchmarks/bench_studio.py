@@ -83,12 +83,14 @@ def resident_mib(pid: int) -> float:
 
 
 def folder_mib(folder: Path) -> float:
+    """Bytes under ``folder``; the studio removes files while we walk, and os.walk skips those."""
     total = 0
-    for path in folder.rglob("*"):
-        try:
-            total += path.stat().st_size if path.is_file() else 0
-        except OSError:  # removed while we walk
-            pass
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
     return total / 2**20
 
 

@@ -70,3 +70,38 @@ def test_the_map_is_computed_once_per_method(upload):
     first = cache.get(upload, upload.image().pixels, StudioRequest())
     assert first is cache.get(upload, upload.image().pixels, StudioRequest(codec="webp"))
     assert cache.get(upload, upload.image().pixels, StudioRequest(map_method="spectral")) is not first
+
+
+def test_one_network_computes_one_map_at_a_time_others_run_beside(upload, monkeypatch):
+    """The locking alone: a slow stand-in map records which maps were being computed together."""
+    import threading
+    import time
+
+    from roicodec.studio import comparison
+
+    running, together = [], []
+    guard = threading.Lock()
+
+    def slow_map(rgb, options):
+        label = options.method if options.method == "spectral" else options.backbone
+        with guard:
+            running.append(label)
+            together.append(list(running))
+        time.sleep(0.2)
+        with guard:
+            running.remove(label)
+        return comparison.ImportanceMap(values=rgb[..., 0] / 255.0, classes=(), method=options.method,
+                                        backbone=options.backbone)
+
+    monkeypatch.setattr(comparison, "importance_map", slow_map)
+    cache = MapCache()
+    pixels = upload.image().pixels
+    requests = [StudioRequest(), StudioRequest(map_method="gradcam"), StudioRequest(backbone="efficientnet-lite1"),
+                StudioRequest(map_method="spectral")]
+    threads = [threading.Thread(target=cache.get, args=(upload, pixels, r)) for r in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(seen.count("efficientnet-lite0") <= 1 for seen in together)  # lite0's two maps: one by one
+    assert max(len(seen) for seen in together) >= 2  # lite1's and the network-free map ran beside them

@@ -5,6 +5,7 @@ size, both decoded and measured (whole picture, subject, background). The same l
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -22,7 +23,7 @@ from ..overlay import overlay_png
 from ..pipeline import compress
 from ..report import same_size_uniform
 from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions, importance_map
-from ..saliency.importance import TRAINED_METHODS
+from ..saliency.importance import NETWORK_FREE_METHODS, TRAINED_METHODS
 from .workspace import Upload, write_png
 
 #: Methods the page offers: all but those that need a trained model file.
@@ -105,19 +106,20 @@ def studio_options(settings) -> dict:
 class MapCache:
     """Maps by (upload, method, backbone), so changing the codec or target does not recompute them.
 
-    The networks are shared by all threads and the CAM tools hook into them, so maps are computed one
-    at a time; a few recent maps stay in memory.
+    Each network is loaded once and shared by all threads, and its maps hook into it (the target
+    layer's activations), so one network computes one map at a time; maps of different networks, and
+    the network-free ones, run side by side. A few recent maps stay in memory.
     """
 
     def __init__(self, size: int = 8):
         self._maps: OrderedDict[tuple, ImportanceMap] = OrderedDict()
         self._size = size
-        self._compute = threading.Lock()
+        self._networks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, upload: Upload, rgb: np.ndarray, request: StudioRequest) -> ImportanceMap:
         key = (upload.id, *request.map_key)
-        with self._compute:
+        with self._network_lock(request):
             with self._lock:
                 if key in self._maps:
                     self._maps.move_to_end(key)
@@ -130,6 +132,12 @@ class MapCache:
                 while len(self._maps) > self._size:
                     self._maps.popitem(last=False)
             return found
+
+    def _network_lock(self, request: StudioRequest):
+        if request.map_method in NETWORK_FREE_METHODS:
+            return contextlib.nullcontext()
+        with self._lock:
+            return self._networks.setdefault(request.backbone, threading.Lock())
 
     def forget(self, upload_id: str) -> None:
         with self._lock:
