@@ -200,7 +200,7 @@ def test_views_share_zoom_and_the_slider_reveals(page, shared_data, screenshots)
     page.screenshot(path=str(screenshots / "studio-map.png"), full_page=True)
 
 
-def test_another_codec_and_strategy(page, shared_data):
+def test_another_codec_strategy_and_classes(page, shared_data, screenshots):
     page.set_input_files("#file-input", str(shared_data / "kodak" / "kodim23.png"))
     first = wait_for_result(page)
     page.select_option("#codec", "webp")
@@ -210,8 +210,19 @@ def test_another_codec_and_strategy(page, shared_data):
     assert "WebP native" in page.inner_text("#caption-result")
     assert page.inner_text("#download").startswith("Download .webp")
     page.select_option("#strategy", "prefilter")
-    wait_for_result(page, second)
+    third = wait_for_result(page, second)
     assert "WebP prefilter" in page.inner_text("#caption-result")
+
+    # Classes: a typo is named at once; a real class drives the map.
+    page.fill("#classes", "unicorn")
+    page.dispatch_event("#classes", "change")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error").startswith("unknown ImageNet class or group 'unicorn'")
+    page.fill("#classes", "bird")
+    page.dispatch_event("#classes", "change")
+    wait_for_result(page, third)
+    assert page.is_hidden("#error")
+    page.screenshot(path=str(screenshots / "studio-classes.png"), full_page=True)
 
 
 def bad_file(folder: Path, name: str, data: bytes) -> str:

@@ -18,6 +18,9 @@ from roicodec.studio.workspace import Workspace
     ({"target": "psnr"}, "unknown target 'psnr'"),
     ({"target": "quality", "value": 101}, "quality must be between 1 and 100"),
     ({"target": "bpp", "value": float("nan")}, "bpp must be between"),
+    ({"classes": "macaw, unicorn"}, "unknown ImageNet class or group 'unicorn'"),
+    ({"suppress": "x" * 301}, "suppress: at most 300 characters"),
+    ({"map_method": "eigencam", "suppress": "macaw"}, "eigencam has no classes"),
 ])
 def test_bad_requests_are_refused_with_one_line(changes, message):
     with pytest.raises(OptionError, match=message):
@@ -57,6 +60,19 @@ def test_a_size_target_gives_both_files_measured(upload, tmp_path):
     assert mine["metrics"]["roi_psnr"] > theirs["metrics"]["roi_psnr"]
     assert (upload.folder / result["map"]["overlay"]).exists()
     assert result["map"]["classes"][0]["probability"] > 0
+
+
+def test_classes_drive_the_map_and_suppressed_ones_let_go(upload):
+    cache = MapCache()
+    pixels = upload.image().pixels
+    chosen = cache.get(upload, pixels, StudioRequest(classes="bird"))
+    assert chosen is not cache.get(upload, pixels, StudioRequest())  # its own cache entry
+    assert chosen.suppressed is None
+    folder = upload.folder / "suppressed"
+    folder.mkdir()
+    result = run_comparison(upload, StudioRequest(suppress="macaw"), folder, cache, lambda stage, fraction: None)
+    assert cache.get(upload, pixels, StudioRequest(suppress="macaw")).suppressed.any()
+    assert result["files"]["result"]["bytes"] > 0
 
 
 def test_the_map_is_computed_once_per_method(upload):

@@ -63,6 +63,8 @@ class JobBody(BaseModel):
     strategy: str = StudioRequest.strategy
     target: str = StudioRequest.target
     value: float = StudioRequest.value
+    classes: str = StudioRequest.classes
+    suppress: str = StudioRequest.suppress
 
 
 def create_app(settings: StudioSettings) -> FastAPI:

@@ -6,6 +6,7 @@ size, both decoded and measured (whole picture, subject, background). The same l
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import threading
 import time
@@ -23,6 +24,8 @@ from ..overlay import overlay_png
 from ..pipeline import compress
 from ..report import same_size_uniform
 from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions, importance_map
+from ..saliency.classes import GROUPS, parse_classes
+from ..saliency.gradcams import CLASS_AGNOSTIC
 from ..saliency.importance import NETWORK_FREE_METHODS, TRAINED_METHODS
 from .workspace import Upload, write_png
 
@@ -44,6 +47,7 @@ SHOWN_METRICS = ("psnr", "ssim", "ms_ssim", "vifp", "psnr_hvs_m", "psnr_rgb", "r
                  "weighted_psnr")
 
 Progress = Callable[[str, float], None]
+MAX_CLASS_TEXT = 300
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class StudioRequest:
     strategy: str = "default"  # "default": the codec's measured default strategy
     target: str = "quality"
     value: float = 75.0
+    classes: str = ""  # the classes that drive the map (names, groups, indices); "": the top 5
+    suppress: str = ""  # classes to let go: their regions get the lowest quality
 
     def __post_init__(self) -> None:
         if self.map_method not in STUDIO_MAP_METHODS:
@@ -68,13 +74,24 @@ class StudioRequest:
                               f"{', '.join(codec.strategies)}")
         if self.target not in TARGETS:
             raise OptionError(f"unknown target {self.target!r}; use quality, size or bpp")
+        for name, text in (("classes", self.classes), ("suppress", self.suppress)):
+            if len(text) > MAX_CLASS_TEXT:
+                raise OptionError(f"{name}: at most {MAX_CLASS_TEXT} characters")
+            if text.strip():
+                parse_classes(text)  # an unknown name is refused now, with the library's hint
+        if self.suppress.strip() and self.map_method in (*CLASS_AGNOSTIC, *NETWORK_FREE_METHODS):
+            raise OptionError(f"letting classes go needs a class-specific map method; {self.map_method} has no classes")
         low, high = TARGETS[self.target]
         if not (math.isfinite(self.value) and low <= self.value <= high):
             raise OptionError(f"{self.target} must be between {low:g} and {high:g}, got {self.value:g}")
 
     @property
-    def map_key(self) -> tuple[str, str]:
-        return self.map_method, self.backbone
+    def map_key(self) -> tuple[str, ...]:
+        return self.map_method, self.backbone, self.classes.strip(), self.suppress.strip()
+
+    def map_options(self) -> MapOptions:
+        return MapOptions(method=self.map_method, backbone=self.backbone, classes=self.classes.strip() or None,
+                          suppress=self.suppress.strip() or None, **MAP_OVERRIDES.get(self.map_method, {}))
 
     def compress_target(self) -> dict:
         if self.target == "quality":
@@ -90,6 +107,7 @@ def studio_options(settings) -> dict:
     return {
         "map_methods": list(STUDIO_MAP_METHODS),
         "slow_methods": SLOW_METHODS,
+        "class_groups": sorted(GROUPS),
         "backbones": list(BACKBONES),
         "codecs": [
             {"name": c.name, "label": c.label, "strategies": list(c.strategies), "default_strategy":
@@ -124,9 +142,7 @@ class MapCache:
                 if key in self._maps:
                     self._maps.move_to_end(key)
                     return self._maps[key]
-            options = MapOptions(method=request.map_method, backbone=request.backbone,
-                                 **MAP_OVERRIDES.get(request.map_method, {}))
-            found = importance_map(rgb, options)
+            found = importance_map(rgb, request.map_options())
             with self._lock:
                 self._maps[key] = found
                 while len(self._maps) > self._size:
@@ -162,7 +178,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
 
     progress("computing the importance map", 0.05)
     importance = maps.get(upload, rgb, request)
-    overlay = upload.folder / f"overlay-{request.map_method}-{request.backbone}.png"
+    overlay = upload.folder / f"overlay-{hashlib.sha256(repr(request.map_key).encode()).hexdigest()[:16]}.png"
     if not overlay.exists():
         overlay.write_bytes(overlay_png(rgb, importance.values))
     lap("map")

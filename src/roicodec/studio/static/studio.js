@@ -52,6 +52,8 @@ function currentRequest() {
     strategy: $("strategy").value,
     target: $("target-kind").value,
     value: Number($("target-value").value),
+    classes: $("classes").value.trim(),
+    suppress: $("suppress").value.trim(),
   };
 }
 
@@ -110,6 +112,7 @@ async function init() {
   fillSelect($("backbone"), state.options.backbones.map((b) => [b, b]), d.backbone);
   fillSelect($("codec"), state.options.codecs.map((c) => [c.name, c.missing ? `${c.label} (missing)` : c.label, c.missing]), d.codec);
   fillStrategies();
+  $("class-groups").replaceChildren(...state.options.class_groups.map((g) => new Option(g)));
   $("target-kind").value = d.target;
   state.values.quality = d.value;
   setTargetKind(d.target);
@@ -123,6 +126,10 @@ async function init() {
     compressSoon(TYPING_DELAY_MS);
   });
   $("target-value").addEventListener("change", () => compressSoon(0));
+  for (const id of ["classes", "suppress"]) {
+    $(id).addEventListener("input", () => compressSoon(TYPING_DELAY_MS * 2));
+    $(id).addEventListener("change", () => compressSoon(0));
+  }
 
   const drop = $("drop-zone");
   $("file-input").addEventListener("change", (event) => {
