@@ -42,8 +42,8 @@ from .workspace import UnknownItem, Workspace
 
 #: Formats the studio decodes. Pillow opens many more; some (EPS) run outside programs on load.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "TIFF", "BMP", "GIF", "PPM", "HEIF", "AVIF", "JXL", "JPEG2000")
-#: Job pictures the page may fetch, by the name it uses.
-JOB_FILES = {"result.png": "result.png", "uniform.png": "uniform.png"}
+#: Job pictures the page may fetch (a fixed list: the client's name never becomes a path by itself).
+JOB_FILES = ("result.png", "uniform.png")
 #: Finished jobs whose files stay on disk per upload (the page shows the latest).
 KEEP_JOB_FOLDERS = 3
 SWEEP_SECONDS = 60.0
@@ -176,7 +176,7 @@ def create_app(settings: StudioSettings) -> FastAPI:
         if name == "overlay.png":
             path = stored.folder / job.result["map"]["overlay"]
         elif name in JOB_FILES:
-            path = stored.folder / "jobs" / job.id / JOB_FILES[name]
+            path = stored.folder / "jobs" / job.id / name
         else:
             raise UnknownItem(f"no file {name!r}")
         if not path.exists():

@@ -110,8 +110,8 @@ def studio_options(settings) -> dict:
         "class_groups": sorted(GROUPS),
         "backbones": list(BACKBONES),
         "codecs": [
-            {"name": c.name, "label": c.label, "strategies": list(c.strategies), "default_strategy":
-             c.default_strategy if c.name != "jpeg" else "adaptive", "missing": c.missing()}
+            {"name": c.name, "label": c.label, "strategies": list(c.strategies), "default_strategy": c.default_strategy,
+             "missing": c.missing()}
             for c in all_codecs()
         ],
         "targets": {name: {"min": low, "max": high} for name, (low, high) in TARGETS.items()},
@@ -137,17 +137,25 @@ class MapCache:
 
     def get(self, upload: Upload, rgb: np.ndarray, request: StudioRequest) -> ImportanceMap:
         key = (upload.id, *request.map_key)
+        cached = self._cached(key)  # a cached map does not wait behind another map of its network
+        if cached is not None:
+            return cached
         with self._network_lock(request):
-            with self._lock:
-                if key in self._maps:
-                    self._maps.move_to_end(key)
-                    return self._maps[key]
+            cached = self._cached(key)  # made by another thread while this one waited
+            if cached is not None:
+                return cached
             found = importance_map(rgb, request.map_options())
             with self._lock:
                 self._maps[key] = found
                 while len(self._maps) > self._size:
                     self._maps.popitem(last=False)
             return found
+
+    def _cached(self, key: tuple) -> ImportanceMap | None:
+        with self._lock:
+            if key in self._maps:
+                self._maps.move_to_end(key)
+            return self._maps.get(key)
 
     def _network_lock(self, request: StudioRequest):
         if request.map_method in NETWORK_FREE_METHODS:
@@ -197,13 +205,11 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
 
     progress("measuring", 0.75)
     mask = roi_mask_from_map(importance.values)
-    files = {"result": _measured(rgb, codec, result.data, mask, importance.values, folder / "result.png")}
-    files["result"]["quality"] = round(result.quality, 2)
-    files["result"]["strategy"] = result.method
+    files = {"result": _measured(rgb, codec, result.data, mask, importance.values, folder / "result.png",
+                                 quality=round(result.quality, 2), strategy=result.method)}
     if uniform is not None:
-        files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png")
-        files["uniform"]["quality"] = uniform[1]
-        files["uniform"]["strategy"] = "uniform"
+        files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png",
+                                     quality=uniform[1], strategy="uniform")
     lap("measure")
     progress("done", 1.0)
     return {
@@ -226,10 +232,10 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     }
 
 
-def _measured(rgb, codec, data: bytes, mask, weights, preview: Path) -> dict:
+def _measured(rgb, codec, data: bytes, mask, weights, preview: Path, **described) -> dict:
     decoded = codec.decode(data)
     write_png(preview, decoded)
     figures = evaluate(rgb, decoded, size_bytes=len(data), mask=mask, weights=weights)
     shown = {k: (None if math.isnan(figures[k]) else round(figures[k], 4)) for k in SHOWN_METRICS if k in figures}
     return {"bytes": len(data), "bpp": round(figures["bpp"], 4), "ratio": round(figures["ratio"], 2),
-            "metrics": shown}
+            "metrics": shown, **described}

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..errors import RoicodecError
-from .workspace import ID_PATTERN, UnknownItem, new_id
+from .workspace import find, new_id
 
 LOG = logging.getLogger("roicodec.studio")
 #: Finished jobs remembered for the page to fetch; older ones are forgotten.
@@ -67,11 +67,7 @@ class JobRunner:
 
     def submit(self, owner: str, work: Callable[[Job], dict]) -> Job:
         with self._lock:
-            for old in self._jobs.values():
-                if old.owner == owner and old.active:
-                    old.cancelled.set()
-                    if old.future is not None and old.future.cancel():
-                        self._finish(old, "cancelled")
+            self._cancel_jobs_of(owner)
             waiting = sum(j.active for j in self._jobs.values())
             if waiting >= self._queue_limit:
                 raise Busy(f"the studio is busy ({waiting} jobs waiting); try again in a moment")
@@ -83,10 +79,7 @@ class JobRunner:
 
     def get(self, job_id: str) -> Job:
         with self._lock:
-            job = self._jobs.get(job_id) if ID_PATTERN.fullmatch(job_id) else None
-        if job is None:
-            raise UnknownItem("unknown or expired job")
-        return job
+            return find(self._jobs, job_id, "unknown or expired job")
 
     def queue_position(self, job: Job) -> int:
         """How many queued jobs are ahead of this one."""
@@ -95,11 +88,15 @@ class JobRunner:
 
     def cancel_owner(self, owner: str) -> None:
         with self._lock:
-            for job in self._jobs.values():
-                if job.owner == owner and job.active:
-                    job.cancelled.set()
-                    if job.future is not None and job.future.cancel():
-                        self._finish(job, "cancelled")
+            self._cancel_jobs_of(owner)
+
+    def _cancel_jobs_of(self, owner: str) -> None:
+        """Queued jobs end now; a running one stops at its next step (the lock is held)."""
+        for job in self._jobs.values():
+            if job.owner == owner and job.active:
+                job.cancelled.set()
+                if job.future is not None and job.future.cancel():
+                    self._finish(job, "cancelled")
 
     def shutdown(self) -> None:
         with self._lock:

@@ -35,6 +35,14 @@ class UnknownItem(RoicodecError):
     """An id that is malformed, never existed, or has expired."""
 
 
+def find(items: dict, item_id: str, missing: str):
+    """``items[item_id]`` for a well-formed id, else :class:`UnknownItem` with ``missing``."""
+    item = items.get(item_id) if ID_PATTERN.fullmatch(item_id) else None
+    if item is None:
+        raise UnknownItem(missing)
+    return item
+
+
 @dataclass
 class Upload:
     """One uploaded picture: pixels on disk (memory-mapped when used), metadata in memory."""
@@ -88,9 +96,7 @@ class Workspace:
 
     def get(self, upload_id: str) -> Upload:
         with self._lock:
-            upload = self._uploads.get(upload_id) if ID_PATTERN.fullmatch(upload_id) else None
-            if upload is None:
-                raise UnknownItem("unknown or expired image; upload it again")
+            upload = find(self._uploads, upload_id, "unknown or expired image; upload it again")
             upload.last_used = time.monotonic()
             self._uploads.move_to_end(upload_id)
             return upload

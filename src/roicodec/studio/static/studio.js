@@ -213,7 +213,6 @@ async function submitJob() {
     return;
   }
   hideError();
-  document.body.classList.add("busy");
   $("views").classList.add("updating");
   let job;
   try {
@@ -257,7 +256,6 @@ async function followJob(job) {
 
 function finishWaiting() {
   hideProgress();
-  document.body.classList.remove("busy");
   $("views").classList.remove("updating");
 }
 
