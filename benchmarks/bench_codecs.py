@@ -38,16 +38,21 @@ from roicodec.saliency import importance_map
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
+SETS = {
+    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
+    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
+}
 
 
 def run(args) -> list[dict]:
     torch.set_num_threads(1)
-    boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
+    folder, boxes_file = SETS[args.set]
+    boxes = json.loads(boxes_file.read_text())
     boxes.pop("_about", None)
     codecs = [get_codec(name) for name in args.codecs.split(",")] if args.codecs else all_codecs()
     rows = []
     for name in sorted(boxes):
-        rgb = load_image(DATA / "kodak" / name).pixels
+        rgb = load_image(folder / name).pixels
         mask = box_mask(boxes[name], rgb.shape[:2])
         importance = perfect_map(boxes[name], rgb.shape[:2]) if args.map == "perfect" else importance_map(rgb)
         for point in (int(p) for p in args.points.split(",")):
@@ -131,6 +136,7 @@ def bd_summary(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--map", choices=("perfect", "default"), default="perfect")
+    parser.add_argument("--set", choices=sorted(SETS), default="kodak", help="image set and its subject boxes")
     parser.add_argument("--codecs", default="", help="comma-separated (default: all)")
     parser.add_argument("--points", default="25,50,75", help="JPEG qualities whose sizes are the targets")
     parser.add_argument("--strategies", default="",

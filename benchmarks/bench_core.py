@@ -13,6 +13,7 @@ boxes, as differences against the uniform JPEG; plus per-stage times with the mo
 
     python benchmarks/bench_core.py --out bench-out/core            # everything (about 2 minutes)
     python benchmarks/bench_core.py --images kodim04,kodim23 --settings default
+    python benchmarks/bench_core.py --set photos --settings perfect,default   # the project's photo dev boxes
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 
 import roicodec
+from roicodec import defaults
 from roicodec.evaluation import evaluate
 from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE, AdaptiveJpegSettings
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
@@ -39,6 +41,11 @@ from roicodec.saliency import importance_map, load_backbone
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
+#: Image sets: folder of images and the boxes drawn around their subjects.
+SETS = {
+    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
+    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
+}
 
 
 def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
@@ -51,15 +58,21 @@ def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
 
 def run(args) -> list[dict]:
     torch.set_num_threads(1)
-    boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
+    folder, boxes_file = SETS[args.set]
+    boxes = json.loads(boxes_file.read_text())
     boxes.pop("_about", None)
-    names = args.images.split(",") if args.images else sorted(p.stem for p in (DATA / "kodak").glob("kodim*.png"))
+    if args.images:
+        names = args.images.split(",")
+    elif args.boxed_only:
+        names = sorted(Path(name).stem for name in boxes)
+    else:
+        names = sorted(p.stem for p in folder.glob("*.png"))
     load_backbone(args.backbone)  # once, outside the timings
     settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale, quantiser=args.quantiser)
     rows = []
     out_dir = Path(tempfile.mkdtemp(prefix="roicodec-bench-"))
     for name in names:
-        path = DATA / "kodak" / f"{name}.png"
+        path = folder / f"{name}.png"
         t0 = time.perf_counter()
         loaded = load_image(path)
         t_load = time.perf_counter() - t0
@@ -110,17 +123,19 @@ def summarise(rows: list[dict]) -> str:
     """Markdown: mean differences against the reference per (setting, method), and stage times."""
     reference = {r["image"]: r for r in rows if r["setting"] == "reference"}
     lines = [
-        "| setting | method | images | bytes / target | Δ PSNR-Y | Δ SSIM | Δ MS-SSIM | Δ subject PSNR | Δ background PSNR | encodes |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| setting | method | images | bytes / target | Δ PSNR-Y | Δ SSIM | Δ MS-SSIM | Δ subject PSNR | Δ background PSNR | worst Δ subject (images losing) | encodes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     groups = sorted({(r["setting"], r["method"]) for r in rows if r["setting"] != "reference"})
     for setting, method in groups:
         group = [r for r in rows if (r["setting"], r["method"]) == (setting, method)]
         d = lambda key: np.mean([r[key] - reference[r["image"]][key] for r in group if key in r]) if any(key in r for r in group) else float("nan")
         ratio = np.mean([r["bytes"] / r["target_bytes"] for r in group])
+        subject = [r["subject_psnr"] - reference[r["image"]]["subject_psnr"] for r in group if "subject_psnr" in r]
+        worst = f"{min(subject):+.2f} ({sum(d < 0 for d in subject)})" if subject else "-"
         lines.append(
             f"| {setting} | {method} | {len(group)} | {ratio:.4f} | {d('psnr'):+.2f} | {d('ssim'):+.4f} | {d('ms_ssim'):+.4f} "
-            f"| {d('subject_psnr'):+.2f} ({sum('subject_psnr' in r for r in group)}) | {d('background_psnr'):+.2f} | {np.mean([r['encodes'] for r in group]):.1f} |"
+            f"| {d('subject_psnr'):+.2f} ({sum('subject_psnr' in r for r in group)}) | {d('background_psnr'):+.2f} | {worst} | {np.mean([r['encodes'] for r in group]):.1f} |"
         )
     timed = [r for r in rows if r.get("timings") and r["setting"] == "default" and r["method"] == "adaptive"]
     if timed:
@@ -146,7 +161,9 @@ def _map_option(text: str) -> tuple[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--images", default="", help="comma-separated stems, e.g. kodim04,kodim23 (default: all 24)")
+    parser.add_argument("--set", choices=sorted(SETS), default="kodak", help="image set and its subject boxes")
+    parser.add_argument("--images", default="", help="comma-separated stems, e.g. kodim04,kodim23 (default: all of the set)")
+    parser.add_argument("--boxed-only", action="store_true", help="only the images that have subject boxes")
     parser.add_argument("--settings", default="perfect,default")
     parser.add_argument("--methods", default="uniform,blend,adaptive")
     parser.add_argument("--reference-quality", type=int, default=50)
@@ -154,7 +171,7 @@ def main() -> None:
     parser.add_argument("--roi-quality", type=float, default=DEFAULT_ROI_QUALITY)
     parser.add_argument("--bg-quality", type=float, default=DEFAULT_BG_QUALITY)
     parser.add_argument("--lambda-scale", type=float, default=DEFAULT_LAMBDA_SCALE)
-    parser.add_argument("--map-method", default="fused", help="map of the 'default' setting, e.g. msroi or ensemble:...")
+    parser.add_argument("--map-method", default=defaults.MAP_METHOD, help="map of the 'default' setting, e.g. fused, msroi or ensemble:...")
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--map-option", action="append", default=[], metavar="NAME=VALUE",
                         help="any other map option, e.g. erase=2, fusion=threshold, alpha=0.2 (repeatable)")

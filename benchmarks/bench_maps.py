@@ -8,7 +8,10 @@ ensemble, the fusion, erasing and smoothing options, the network-free maps, and 
 (the boxes blurred) as the ceiling. The named backbones (VGG16, ResNet50, ViT) need ImageNet
 weights this offline machine cannot download: pass --weights-dir with <name>.pth files to add them.
 
-    python benchmarks/bench_maps.py [--only TEXT,TEXT] [--weights-dir DIR]
+    python benchmarks/bench_maps.py [--only TEXT,TEXT] [--weights-dir DIR] [--set kodak|photos|both]
+
+--set photos uses ../shared/data/photos with the project's own dev boxes
+(benchmarks/data/photo_subjects_dev.json); both prints each set and the two together.
 """
 
 from __future__ import annotations
@@ -28,11 +31,19 @@ from roicodec.saliency import EMBEDDED_BACKBONES, NAMED_BACKBONES, importance_ma
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
+SETS = {
+    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
+    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
+}
 
 METHODS = ["cam", "msroi", "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam",
            "eigengradcam", "ablationcam"]
 VARIANTS = {
-    "fused top-5 (default)": {},
+    "subject (default: people + objects + centre)": {},
+    "objects (CAM x principal component, GrabCut extent)": dict(method="objects"),
+    "people (BlazeFace, head and shoulders)": dict(method="people"),
+    "people (Haar cascade, head and shoulders)": dict(method="people", face_detector="haar"),
+    "fused top-5 (the default until now)": dict(method="fused"),
     **{name: dict(method=name) for name in METHODS},
     "scorecam (top-1, short side 112: one pass per channel and class)": dict(method="scorecam", top_k=1, short_side=112),
     "fused, EfficientNet-Lite1": dict(backbone="efficientnet-lite1"),
@@ -72,16 +83,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="Only rows whose label contains one of these comma-separated texts.")
     parser.add_argument("--weights-dir", type=Path, help="Folder of <backbone>.pth ImageNet weights (named backbones).")
+    parser.add_argument("--set", choices=["kodak", "photos", "both"], default="kodak", help="Image set(s) and their boxes.")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    boxes = json.loads((DATA / "kodak_subjects_dev.json").read_text())
-    boxes.pop("_about", None)
+    boxes, images, groups = {}, {}, {}
+    for set_name in (("kodak", "photos") if args.set == "both" else (args.set,)):
+        folder, boxes_file = SETS[set_name]
+        found = json.loads(boxes_file.read_text())
+        found.pop("_about", None)
+        boxes.update(found)
+        for name in sorted(found):
+            images[name] = load_image(folder / name).pixels
+            groups[name] = set_name
     for name in EMBEDDED_BACKBONES:
         load_backbone(name)
-    images = {name: load_image(DATA / "kodak" / name).pixels for name in sorted(boxes)}
     masks = {name: box_mask(boxes[name], rgb.shape[:2]) for name, rgb in images.items()}
-    print("| map | mean lift | pointing game | ms per image | misses |")
-    print("| --- | --- | --- | --- | --- |")
+    sets = sorted(set(groups.values()))
+    lift_columns = " | ".join(f"lift {s}" for s in sets) if len(sets) > 1 else ""
+    print(f"| map | mean lift | {lift_columns + ' | ' if lift_columns else ''}pointing game | ms per image | misses |")
+    print("| --- | --- |" + " --- |" * (len(sets) if len(sets) > 1 else 0) + " --- | --- | --- |")
     rows = {"perfect map (boxes, blur 16 px)": lambda name, rgb: perfect_map(boxes[name], rgb.shape[:2])}
     variants = {**VARIANTS, **_named_variants(args.weights_dir)}
     rows.update({label: (lambda name, rgb, o=options: importance_map(rgb, **o).values)
@@ -89,19 +109,21 @@ def main() -> None:
     wanted = [text for text in (args.only or "").split(",") if text]
     rows = {label: make for label, make in rows.items() if not wanted or any(text in label for text in wanted)}
     for label, make in rows.items():
-        lifts, hits, misses, times = [], 0, [], []
+        lifts, hits, misses, times = {}, 0, [], []
         importance_map(next(iter(images.values()))[:64, :64], **variants.get(label, {}))  # warm-up: imports
         for name, rgb in images.items():
             started = time.perf_counter()
             values = make(name, rgb)
             times.append(time.perf_counter() - started)
-            lifts.append(lift(values, masks[name]))
+            lifts[name] = lift(values, masks[name])
             if pointing_hit(values, masks[name]):
                 hits += 1
             else:
                 misses.append(Path(name).stem)
-        print(f"| {label} | {np.mean(lifts):.2f} | {hits}/{len(images)} | {1000 * np.median(times):.0f} | "
-              f"{', '.join(misses) or '-'} |")
+        per_set = "".join(f"{np.nanmean([v for n, v in lifts.items() if groups[n] == s]):.2f} | " for s in sets) \
+            if len(sets) > 1 else ""
+        print(f"| {label} | {np.nanmean(list(lifts.values())):.2f} | {per_set}{hits}/{len(images)} | "
+              f"{1000 * np.median(times):.0f} | {', '.join(misses) or '-'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,16 @@ if ! python -c "import torch, torchvision" 2>/dev/null; then
   # shellcheck disable=SC2086
   python -m pip install --quiet $PAIR || python -m pip install --quiet "torch>=2.2" torchvision
 fi
-python -m pip install --quiet -e ".[test]"
+python -m pip install --quiet -e ".[test,people]"
+# The people cue's face detector: BlazeFace from mediapipe 0.10.14 (the last release with the legacy
+# solutions; its models ship in the wheel). Its declared dependencies are not needed for face
+# detection and one clashes (opencv-contrib-python beside opencv-python-headless; jax), so it is
+# installed alone; the few it uses come with the `people` extra above. Without it the people cue
+# falls back to OpenCV's Haar cascade.
+if ! python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('mediapipe') is None)"; then
+  python -m pip install --quiet --no-deps "mediapipe==0.10.14" ||
+    echo "note: could not install mediapipe 0.10.14; the people cue will use OpenCV's Haar cascade" >&2
+fi
 # Optional: jpegtran writes progressive adaptive JPEGs (--progressive). Installed when we can.
 if ! command -v jpegtran >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get install -y -qq libjpeg-turbo-progs >/dev/null 2>&1 ||

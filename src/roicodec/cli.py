@@ -27,7 +27,9 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 MAX_CLASSES_SHOWN = 8
-MAP_METHOD_HELP = ("fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), "
+MAP_METHOD_HELP = ("subject (default: people, objects grown to their extent, the frame's centre), objects (the "
+                   "objects cue alone), people (faces grown to head and shoulders), "
+                   "fused (softmax-weighted top-k CAM), msroi (sum of the CAMs of classes above 5 %), "
                    "cam, gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, "
                    "scorecam and ablationcam (slow: one pass per channel), acol (a --model trained with --head acol), "
                    "spectral (no network), faces, or ensemble:a+b (members: method or method@backbone).")
@@ -50,17 +52,19 @@ ERASE_OPTION = typer.Option(0, "--erase", help="Erasing rounds: hide the hottest
 WEIGHTS_OPTION = typer.Option(None, "--weights", help="State-dict file for vgg16, resnet50 or vit_base_patch16_224 (offline use).")
 TARGET_LAYER_OPTION = typer.Option(None, "--target-layer", help="Layer the map is read from, e.g. layer4[-1] or blocks[-1].norm1.")
 SHORT_SIDE_OPTION = typer.Option(defaults.SHORT_SIDE, "--short-side", help="Short side of the network's input, pixels.")
+FACE_DETECTOR_OPTION = typer.Option(defaults.FACE_DETECTOR, "--face-detector",
+                                    help="The people cue's detector: auto (blazeface when mediapipe is installed, else haar), blazeface or haar.")
 MODEL_OPTION = typer.Option(None, "--model", help="A classifier from `roicodec train-classifier`: its classes (--classes, --suppress) and maps, instead of --backbone's ImageNet ones.")
 
 
 def _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth, eigen_smooth,
-                 erase, weights, target_layer, short_side, model):
+                 erase, weights, target_layer, short_side, model, face_detector=defaults.FACE_DETECTOR):
     from .saliency import MapOptions
 
     return MapOptions(method=map_method, backbone=backbone, classes=classes, suppress=suppress, top_k=top_k,
                       fusion=fusion, alpha=alpha, beta=beta, aug_smooth=aug_smooth, eigen_smooth=eigen_smooth,
                       erase=erase, weights=None if weights is None else str(weights), target_layer=target_layer,
-                      short_side=short_side, model=None if model is None else str(model))
+                      short_side=short_side, model=None if model is None else str(model), face_detector=face_detector)
 
 
 class Method(str, Enum):
@@ -141,6 +145,7 @@ def compress(
     target_layer: Optional[str] = TARGET_LAYER_OPTION,
     short_side: int = SHORT_SIDE_OPTION,
     model: Optional[Path] = MODEL_OPTION,
+    face_detector: str = FACE_DETECTOR_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
 ) -> None:
@@ -167,7 +172,7 @@ def compress(
             entropy_boost=entropy_boost,
             importance=map_path,
             map_options=_map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha, beta, aug_smooth,
-                                     eigen_smooth, erase, weights, target_layer, short_side, model),
+                                     eigen_smooth, erase, weights, target_layer, short_side, model, face_detector),
             fill=fill,
             progressive=progressive,
         )
@@ -202,6 +207,7 @@ def map_command(
     target_layer: Optional[str] = TARGET_LAYER_OPTION,
     short_side: int = SHORT_SIDE_OPTION,
     model: Optional[Path] = MODEL_OPTION,
+    face_detector: str = FACE_DETECTOR_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
 ) -> None:
     """Write the importance map of an image and print the classes that drove it."""
@@ -215,7 +221,7 @@ def map_command(
         loaded = load_image(input)
         result = importance_map(loaded.pixels, _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha,
                                                             beta, aug_smooth, eigen_smooth, erase, weights,
-                                                            target_layer, short_side, model))
+                                                            target_layer, short_side, model, face_detector))
         save_map_png16(output, result.values, protect=[input])
         if overlay is not None:
             write_atomic(overlay, overlay_png(loaded.pixels, result.values), protect=[input, output])
@@ -227,6 +233,8 @@ def map_command(
         typer.echo(f"  {score.probability:6.1%}  {score.name} ({score.index})")
     if len(result.classes) > len(shown):
         typer.echo(f"  ... and {len(result.classes) - len(shown)} more classes")
+    if result.cues:
+        typer.echo("  cues: " + ", ".join(f"{name} {share:.0%}" for name, share in result.cues))
     if result.suppressed is not None:
         typer.echo(f"  suppressed: {result.suppressed.mean():.1%} of the image")
 
@@ -303,6 +311,7 @@ def video_command(
     top_k: int = TOP_K_OPTION,
     short_side: int = typer.Option(160, "--short-side", help="Short side of the network's input for the maps, pixels (stills: 224)."),
     model: Optional[Path] = MODEL_OPTION,
+    face_detector: str = FACE_DETECTOR_OPTION,
     threads: int = typer.Option(1, "--threads", help="CPU threads for the network (x264/x265 use their own)."),
 ) -> None:
     """Re-encode a video with x264/x265 spending the bits where the importance maps are hot; audio is copied, container and frame rate kept."""
@@ -319,7 +328,7 @@ def video_command(
             preset=preset, map_every=map_every, smoothing=smoothing, plan=plan.value, roi_quality=roi_quality,
             bg_quality=bg_quality, uniform=uniform, mask_video=mask_video, mask_style=mask_style, max_frames=max_frames,
             map_options=MapOptions(method=map_method, backbone=backbone, classes=classes, top_k=top_k,
-                                   short_side=short_side, model=None if model is None else str(model)))
+                                   short_side=short_side, model=None if model is None else str(model), face_detector=face_detector))
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn(), TextColumn("{task.fields[fps]}"))
         with Progress(*columns, transient=False) as bar:

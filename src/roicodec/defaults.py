@@ -13,7 +13,9 @@ QUALITY = 75.0
 #: default map (subject up, background down by about 1 dB, at equal size).
 ROI_QUALITY = 80.0
 BG_QUALITY = 30.0
-MAP_METHOD = "fused"
+MAP_METHOD = "subject"
+#: The people cue's face detector: "auto" takes BlazeFace when mediapipe is installed, else Haar.
+FACE_DETECTOR = "auto"
 BACKBONE = "efficientnet-lite0"
 TOP_K = 5
 SHORT_SIDE = 224

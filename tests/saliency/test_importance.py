@@ -10,9 +10,9 @@ from roicodec.saliency import MapOptions, importance_map, map_options
 def test_classes_by_name_and_group(kodim23):
     birds = importance_map(kodim23, classes="bird")
     assert len(birds.classes) == 59 and birds.classes[0].name == "macaw"
-    single = importance_map(kodim23, classes="macaw")
+    single = importance_map(kodim23, method="fused", classes="macaw")
     assert [c.index for c in single.classes] == [88]
-    np.testing.assert_allclose(single.values, importance_map(kodim23, top_k=1).values, atol=1e-6)
+    np.testing.assert_allclose(single.values, importance_map(kodim23, method="fused", top_k=1).values, atol=1e-6)
 
 
 def test_a_class_not_in_the_picture_still_gives_a_valid_map(kodim23):
@@ -40,8 +40,8 @@ def test_suppress_needs_classes(kodim23):
 
 
 def test_threshold_fusion_through_the_options(kodim23):
-    plain = importance_map(kodim23, fusion="threshold").values
-    sharp = importance_map(kodim23, fusion="threshold", alpha=0.3, beta=0.1).values
+    plain = importance_map(kodim23, method="fused", fusion="threshold").values
+    sharp = importance_map(kodim23, method="fused", fusion="threshold", alpha=0.3, beta=0.1).values
     assert (sharp > 0).mean() < (plain > 0).mean()
 
 

@@ -88,11 +88,13 @@ def _worker_context():
     in a fraction of a second, where "spawn" would import everything again (about 3 s a worker,
     which on a few dozen pictures eats most of the gain of a second core). Forking is safe only
     without threads in the parent: the command line's progress bar is refreshed by hand, not by
-    a thread, and the parent runs no torch work. Elsewhere than Linux: "spawn"."""
+    a thread, and the parent runs no torch work. Native threads count too: once the people cue's
+    detector (MediaPipe, whose graphs run their own threads) has run here, a forked worker would
+    inherit its locks held and hang, so the workers are spawned. Elsewhere than Linux: "spawn"."""
     import sys
     import threading
 
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and "mediapipe" not in sys.modules:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

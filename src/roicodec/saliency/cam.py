@@ -41,6 +41,14 @@ class ImportanceMap:
     method: str
     backbone: str
     suppressed: np.ndarray | None = None
+    #: Each cue's share of the map's mass, for maps made of several (the subject map): (("people", 0.41), ...).
+    cues: tuple[tuple[str, float], ...] = ()
+
+    def __repr__(self) -> str:  # the values are an image-sized array: say what they are, not all of them
+        height, width = self.values.shape
+        classes = ", ".join(c.name for c in self.classes[:3])
+        return (f"ImportanceMap({width}x{height}, method={self.method!r}, backbone={self.backbone!r}, "
+                f"classes=[{classes}{', ...' if len(self.classes) > 3 else ''}])")
 
 
 def upsample(small: torch.Tensor, height: int, width: int) -> torch.Tensor:

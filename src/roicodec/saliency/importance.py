@@ -19,12 +19,14 @@ from .erase import erase_refine
 from .fusion import FUSIONS, fuse
 from .gradcams import CLASS_AGNOSTIC, LIBRARY_METHODS
 
-#: Read off the head in one forward pass (CAM), fused over classes.
-HEAD_METHODS = ("fused", "msroi", "cam")
+#: The default: people, objects grown to their extent and the frame's centre (subject.py).
+SUBJECT_METHODS = ("subject", "objects")
+#: Read off the head in one forward pass (CAM), fused over classes; the subject methods start from it.
+HEAD_METHODS = ("fused", "msroi", "cam", *SUBJECT_METHODS)
 #: ACoL's fused two-classifier map, from a model trained with ``--head acol``.
 TRAINED_METHODS = ("acol",)
 #: No classifier involved.
-NETWORK_FREE_METHODS = ("spectral", "faces")
+NETWORK_FREE_METHODS = ("spectral", "faces", "people")
 MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *TRAINED_METHODS, *NETWORK_FREE_METHODS)
 #: MSROI's rule: every class at least this probable takes part (the most probable one always does).
 MSROI_THRESHOLD = 0.05
@@ -51,6 +53,7 @@ class MapOptions:
     target_layer: str | None = None
     short_side: int = defaults.SHORT_SIDE
     model: str | None = None  # a trained classifier file (roicodec train-classifier); replaces backbone
+    face_detector: str = defaults.FACE_DETECTOR  # the people cue's detector (people.py)
 
 
 def map_options(options: MapOptions | None = None, **changes) -> MapOptions:
@@ -66,6 +69,10 @@ def _check(options: MapOptions) -> None:
     if options.method not in MAP_METHODS:
         raise OptionError(f"unknown map method {options.method!r}; available: {', '.join(MAP_METHODS)}, "
                           f"or ensemble:a+b (members: method or method@backbone)")
+    from .people import FACE_DETECTORS
+
+    if options.face_detector not in FACE_DETECTORS:
+        raise OptionError(f"unknown face detector {options.face_detector!r}; available: {', '.join(FACE_DETECTORS)}")
     if options.fusion not in FUSIONS:
         raise OptionError(f"unknown fusion {options.fusion!r}; available: {', '.join(FUSIONS)}")
     if options.method == "msroi" and options.classes is not None:
@@ -99,6 +106,13 @@ def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes
         from .faces import face_map
 
         return ImportanceMap(values=face_map(rgb), classes=(), method="faces", backbone="")
+    if options.method == "people":
+        from .people import detect_faces, people_mask
+        from .subject import soften
+
+        values = soften(people_mask(detect_faces(rgb, options.face_detector), (height, width)))
+        return ImportanceMap(values=values, classes=(), method="people", backbone="",
+                             cues=(("people", 1.0 if values.any() else 0.0),))
     if options.model:
         from ..training.model_file import load_trained_backbone
 
@@ -202,7 +216,43 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
     names = names or imagenet_names()
     classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
     values = normalise(upsample_to(keep.detach(), height, width))
+    cues: tuple[tuple[str, float], ...] = ()
+    # A model of the user's own classes (real/fake, say) keeps its CAM as it is: the extent's padded
+    # boxes were measured on ImageNet photos, and security filtering must not pad a kept region.
+    if options.method in SUBJECT_METHODS and not options.model:
+        values, cues = _subject_values(rgb, options, keep.detach(), activations, values)
     if suppressed is not None:
         values[suppressed] = 0.0
     return ImportanceMap(values=values, classes=classes, method=options.method, backbone=backbone.name,
-                         suppressed=suppressed)
+                         suppressed=suppressed, cues=cues)
+
+
+def _subject_values(rgb: np.ndarray, options: MapOptions, keep: torch.Tensor, activations: torch.Tensor,
+                    cam_values: np.ndarray) -> tuple[np.ndarray, tuple[tuple[str, float], ...]]:
+    """The subject (or objects-only) map from the fused CAM ``keep`` and the target layer's activations.
+
+    People and the centre join only when the classes are the network's own top-k guess: a user who
+    names classes (``--classes dog``) wants those kept, not whoever stands beside them or whatever
+    sits in the middle, so the map is then the objects cue alone.
+    """
+    from .extent import object_prior, objects_mask
+    from .subject import combine, soften
+
+    height, width = rgb.shape[:2]
+    if activations is not None and activations.dim() == 4 and min(activations.shape[-2:]) >= 1:
+        grid = activations.shape[-2:]
+        cam = torch.nn.functional.adaptive_avg_pool2d(keep.float()[None, None], grid)[0, 0]
+        prior = normalise(upsample_to(object_prior(cam, activations[0].float()), height, width))
+    else:  # no feature grid to read (a transformer's tokens): the CAM alone seeds the extent
+        prior = cam_values
+    if float(prior.max()) <= 0 or float(prior.max() - prior.min()) < 1e-6:
+        prior = cam_values
+    objects = objects_mask(rgb, prior)
+    if options.method == "objects" or options.classes is not None:
+        values = normalise(np.maximum(soften(objects), 0.0) * (0.75 + 0.25 * prior))
+        return values, (("objects", 1.0),)
+    from .people import detect_faces, people_mask
+
+    people = people_mask(detect_faces(rgb, options.face_detector), (height, width))
+    subject = combine(prior, objects, people)
+    return subject.values, subject.shares

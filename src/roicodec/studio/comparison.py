@@ -23,6 +23,7 @@ from ..evaluation import DEFAULT_ROI_THRESHOLD, evaluate, roi_mask_from_map
 from ..overlay import overlay_png
 from ..pipeline import compress
 from ..report import same_size_uniform
+from .. import defaults
 from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions, importance_map
 from ..saliency.classes import GROUPS, parse_classes
 from ..saliency.gradcams import CLASS_AGNOSTIC
@@ -54,8 +55,8 @@ MAX_CLASS_TEXT = 300
 class StudioRequest:
     """What the page's controls say."""
 
-    map_method: str = "fused"
-    backbone: str = "efficientnet-lite0"
+    map_method: str = defaults.MAP_METHOD
+    backbone: str = defaults.BACKBONE
     codec: str = "jpeg"
     strategy: str = "default"  # "default": the codec's measured default strategy
     target: str = "quality"
@@ -219,6 +220,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
             "method": importance.method,
             "backbone": importance.backbone,
             "classes": [{"name": c.name, "probability": round(float(c.probability), 4)} for c in importance.classes[:5]],
+            "cues": [{"name": name, "share": round(float(share), 4)} for name, share in importance.cues],
             "roi_fraction": round(float(mask.mean()), 4),
             "overlay": overlay.name,
         },

@@ -294,7 +294,8 @@ function showResult(job) {
   const classes = map.classes.map((c) => `${c.name} ${(100 * c.probability).toFixed(0)}%`).join(", ");
   $("map-info").textContent = `${map.method} map (${map.backbone || "no network"}); ` +
     `${(100 * map.roi_fraction).toFixed(1)}% of the picture is subject (map ≥ ${state.options.roi_threshold})` +
-    (classes ? `; top classes: ${classes}` : "");
+    (classes ? `; top classes: ${classes}` : "") +
+    (map.cues && map.cues.length ? `; cues: ${map.cues.map((c) => `${c.name} ${(100 * c.share).toFixed(0)}%`).join(", ")}` : "");
   showSizes(result);
   showMetrics(result);
 }

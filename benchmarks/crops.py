@@ -1,0 +1,76 @@
+"""Side-by-side crops at equal size: the original, the uniform JPEG and roicodec's JPEG, enlarged.
+
+Both files are the largest that fit the target (the uniform one by Pillow's quality search, the
+roicodec one by its own rate control, default settings); each crop is enlarged with nearest
+neighbour so the blocks stay visible. Labels name the file, its size and its RGB PSNR in the crop.
+
+    python benchmarks/crops.py ../shared/data/kodak/kodim23.png --target-size 30KB \\
+        --crop 430,130,190,150 --crop 90,190,190,150 -o docs/images/kodim23_30KB_crops.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+import roicodec
+from roicodec.codecs.pillow_jpeg import decode
+from roicodec.imageio import load_image
+from roicodec.ratecontrol import parse_size
+from roicodec.report import same_size_uniform
+
+LABEL_HEIGHT = 18
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * np.log10(255.0 ** 2 / mse) if mse > 0 else float("inf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("image", type=Path)
+    parser.add_argument("--target-size", required=True, help="e.g. 30KB")
+    parser.add_argument("--crop", action="append", required=True, help="x,y,width,height (repeatable)")
+    parser.add_argument("--scale", type=int, default=3)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    rgb = load_image(args.image).pixels
+    target = parse_size(args.target_size)
+    ours = roicodec.compress(rgb, target_size=target)
+    uniform_bytes, uniform_quality = same_size_uniform(rgb, ours.size_bytes)
+    versions = [("original", rgb, None), (f"uniform JPEG q{uniform_quality}", decode(uniform_bytes), len(uniform_bytes)),
+                ("roicodec", decode(ours.data), ours.size_bytes)]
+    rows = []
+    for text in args.crop:
+        x, y, w, h = (int(v) for v in text.split(","))
+        tiles = []
+        for label, pixels, size in versions:
+            crop = pixels[y:y + h, x:x + w]
+            tile = Image.fromarray(crop).resize((w * args.scale, h * args.scale), Image.Resampling.NEAREST)
+            canvas = Image.new("RGB", (tile.width, tile.height + LABEL_HEIGHT), "white")
+            canvas.paste(tile, (0, LABEL_HEIGHT))
+            note = label if size is None else f"{label}: {size} B, crop PSNR {psnr(rgb[y:y + h, x:x + w], crop):.2f} dB"
+            ImageDraw.Draw(canvas).text((4, 3), note, fill="black")
+            tiles.append(canvas)
+        row = Image.new("RGB", (sum(t.width for t in tiles) + 8 * (len(tiles) - 1), tiles[0].height), "white")
+        left = 0
+        for tile in tiles:
+            row.paste(tile, (left, 0))
+            left += tile.width + 8
+        rows.append(row)
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows) + 8 * (len(rows) - 1)), "white")
+    top = 0
+    for row in rows:
+        sheet.paste(row, (0, top))
+        top += row.height + 8
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(args.output, optimize=True)
+    print(f"{args.output}: roicodec {ours.size_bytes} B, uniform {len(uniform_bytes)} B (q{uniform_quality})")
+
+
+if __name__ == "__main__":
+    main()
