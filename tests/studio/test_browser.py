@@ -196,7 +196,8 @@ def test_views_share_zoom_and_the_slider_reveals(page, shared_data, screenshots)
     page.screenshot(path=str(screenshots / "studio-slider.png"), full_page=True)
     page.click("#tab-map")
     assert "overlay.png" in page.get_attribute("#overlay-img", "src")
-    assert "top classes: macaw" in page.inner_text("#map-info")
+    info = page.inner_text("#map-info")
+    assert "top classes: macaw" in info and "cues: people 0%, objects" in info
     page.screenshot(path=str(screenshots / "studio-map.png"), full_page=True)
 
 

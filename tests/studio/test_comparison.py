@@ -60,6 +60,9 @@ def test_a_size_target_gives_both_files_measured(upload, tmp_path):
     assert mine["metrics"]["roi_psnr"] > theirs["metrics"]["roi_psnr"]
     assert (upload.folder / result["map"]["overlay"]).exists()
     assert result["map"]["classes"][0]["probability"] > 0
+    # The default subject map says which cue contributed what (the page shows it beside the classes).
+    cues = {c["name"]: c["share"] for c in result["map"]["cues"]}
+    assert set(cues) == {"people", "objects", "centre"} and sum(cues.values()) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_classes_drive_the_map_and_suppressed_ones_let_go(upload):

@@ -40,6 +40,8 @@ HEAD_SIDES, HEAD_UP, HEAD_DOWN = 0.25, 0.5, 0.25
 BUST_SIDES, BUST_UP, BUST_DOWN = 0.8, 0.6, 1.5
 #: Values in the people map: the face box itself 1 (the map's peak), the rest of the head, the bust.
 HEAD_VALUE, BUST_VALUE = 0.9, 0.6
+#: Frames with a shorter side than this get no tiled second pass.
+TILE_MIN_SIDE = 384
 #: The mediapipe release that still has the legacy face-detection solution.
 MEDIAPIPE_PIN = "mediapipe==0.10.14"
 
@@ -110,22 +112,36 @@ class _BlazeFace:
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
+        """Faces of the whole frame (both models), then of overlapping tiles (full-range): BlazeFace
+        sees a 192-px copy, where a group's faces are a few pixels wide."""
         height, width = rgb.shape[:2]
-        rgb = np.ascontiguousarray(rgb)
-        with self._lock:
-            found = [self._full.process(rgb).detections or [], self._short.process(rgb).detections or []]
+        passes = [(self._full, FULL_RANGE_CONFIDENCE, 0, 0, rgb), (self._short, SHORT_RANGE_CONFIDENCE, 0, 0, rgb)]
+        passes += [(self._full, FULL_RANGE_CONFIDENCE, x0, y0, rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in tiles(height, width)]
         faces: list[Face] = []
-        # Full-range first; a short-range face adds only where none overlaps.
-        for detections, threshold in zip(found, (FULL_RANGE_CONFIDENCE, SHORT_RANGE_CONFIDENCE)):
+        for model, threshold, left, top, pixels in passes:  # earlier passes win where faces overlap
+            with self._lock:
+                detections = model.process(np.ascontiguousarray(pixels)).detections or []
+            tile_height, tile_width = pixels.shape[:2]
             for detection in detections:
                 if float(detection.score[0]) < threshold:
                     continue
                 box = detection.location_data.relative_bounding_box
-                face = Face(box.xmin * width, box.ymin * height, (box.xmin + box.width) * width,
-                            (box.ymin + box.height) * height, float(detection.score[0]))
+                face = Face(left + max(0.0, box.xmin) * tile_width, top + max(0.0, box.ymin) * tile_height,
+                            left + min(1.0, box.xmin + box.width) * tile_width,
+                            top + min(1.0, box.ymin + box.height) * tile_height, float(detection.score[0]))
                 if face.x1 > face.x0 and face.y1 > face.y0 and not any(face.overlaps(f) for f in faces):
                     faces.append(face)
         return faces
+
+
+def tiles(height: int, width: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping tiles (x0, y0, x1, y1) for a second look at small faces: a 2x2 grid with a quarter
+    of overlap, on frames whose short side is at least ``TILE_MIN_SIDE`` (smaller ones have no
+    faces too small for the whole-frame pass)."""
+    if min(height, width) < TILE_MIN_SIDE:
+        return []
+    tile_h, tile_w = int(height * 0.6), int(width * 0.6)
+    return [(x0, y0, x0 + tile_w, y0 + tile_h) for y0 in (0, height - tile_h) for x0 in (0, width - tile_w)]
 
 
 @contextlib.contextmanager
