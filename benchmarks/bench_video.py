@@ -25,6 +25,7 @@ import av
 import numpy as np
 import torch
 
+from roicodec import defaults
 from roicodec.saliency import MapOptions
 from roicodec.video import VideoOptions, compress_video
 from roicodec.video.transcode import VIDEO_SHORT_SIDE
@@ -47,7 +48,7 @@ def psnrs(source: Path, encoded: Path, mask: Path) -> tuple[float, float]:
 
 
 def run(clip: Path, codec: str, work: Path, short_side: int) -> dict:
-    maps = MapOptions(short_side=short_side)
+    maps = MapOptions(method=defaults.VIDEO_MAP_METHOD, short_side=short_side)
     anchor = compress_video(clip, work / "anchor.mp4", VideoOptions(codec=codec, uniform=True))
     bitrate = int(anchor.bitrate)
     roi = compress_video(clip, work / "roi.mp4", VideoOptions(codec=codec, target_bitrate=bitrate, map_options=maps,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, OptionError
+from .. import defaults
 from ..saliency import MapOptions, importance_map
 from .roi_encoder import DEFAULT_CRF, RoiVideoEncoder, check_codec, qp_offsets
 from .smoothing import TemporalSmoother
@@ -45,7 +46,8 @@ class VideoOptions:
     roi_quality: float = 70.0
     bg_quality: float = 40.0
     uniform: bool = False  # no regions: the plain encode, for comparisons
-    map_options: MapOptions = field(default_factory=lambda: MapOptions(short_side=VIDEO_SHORT_SIDE))
+    map_options: MapOptions = field(default_factory=lambda: MapOptions(method=defaults.VIDEO_MAP_METHOD,
+                                                                       short_side=VIDEO_SHORT_SIDE))
     mask_video: Path | None = None
     mask_style: str = "binary"
     max_frames: int | None = None
