@@ -210,3 +210,10 @@ def test_output_name_and_codec_must_agree(photo, tmp_path, args, message):
     result = run("compress", photo, *[a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2 and message in result.output
     assert set(tmp_path.iterdir()) == before  # nothing written
+
+
+def test_version_prints_the_installed_version_and_exits():
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"roicodec {version('roicodec')}"

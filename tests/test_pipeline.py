@@ -155,3 +155,22 @@ def test_auto_plan_is_two_level_for_a_mask_and_quantile_for_the_networks_map(kod
     assert len(np.unique(given.plan)) == 2
     network = roicodec.compress(kodim23_small, quality=60)
     assert len(np.unique(network.plan)) == 5  # the quantile plan's five levels
+
+
+def test_a_result_says_what_it_is_and_saves_itself(kodim23_small, tmp_path):
+    result = roicodec.compress(kodim23_small, quality=60)
+    text = repr(result)
+    assert text.startswith("CompressionResult(jpeg adaptive, 256x176, ") and len(text) < 200
+    assert result.extension == ".jpg" and result.mime_type == "image/jpeg"
+    path = result.save(tmp_path / "new" / f"out{result.extension}")
+    assert path.read_bytes() == result.data
+    webp = roicodec.compress(kodim23_small, codec="webp", quality=60)
+    assert (webp.extension, webp.mime_type) == (".webp", "image/webp")
+
+
+def test_saving_twice_replaces_the_file(kodim23_small, tmp_path):
+    result = roicodec.compress(kodim23_small, quality=60)
+    target = tmp_path / "same.jpg"
+    result.save(target)
+    result.save(target)  # a file of its own: replaced atomically
+    assert target.read_bytes() == result.data

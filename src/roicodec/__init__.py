@@ -5,7 +5,7 @@ plan; a standard codec spends the bits where the plan says. Every output opens i
 
     >>> import roicodec
     >>> result = roicodec.compress("photo.png", target_size="40KB")
-    >>> open("photo.jpg", "wb").write(result.data)
+    >>> result.save("photo" + result.extension)
 """
 
 from .errors import InputError, OptionError, RoicodecError

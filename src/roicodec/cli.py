@@ -25,6 +25,25 @@ app = typer.Typer(
     help="Region-of-interest image compression: the subject keeps its quality, the background pays.",
 )
 
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"roicodec {version('roicodec')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("roicodec (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Region-of-interest image compression: the subject keeps its quality, the background pays."""
+
+
 EXIT_BAD_INPUT = 2
 MAX_CLASSES_SHOWN = 8
 MAP_METHOD_HELP = ("subject (default: people, objects grown to their extent, the frame's centre), objects (the "

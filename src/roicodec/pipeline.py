@@ -7,6 +7,7 @@ only wires them together, applies the options' rules, and times the stages.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +56,27 @@ class CompressionResult:
     @property
     def size_bytes(self) -> int:
         return len(self.data)
+
+    @property
+    def extension(self) -> str:
+        """The file extension this output takes (".jpg", ".webp", ...; HEVC writes ".heic")."""
+        return get_codec(self.codec).extensions[0]
+
+    @property
+    def mime_type(self) -> str:
+        """The output's media type ("image/jpeg", ...), for a web response."""
+        return get_codec(self.codec).mime_type
+
+    def save(self, path) -> "Path":
+        """Write the file atomically (all or nothing; parent folders created); returns the path."""
+        from .imageio import write_atomic
+
+        return write_atomic(path, self.data)
+
+    def __repr__(self) -> str:  # the bytes and the plan are large: say what they are
+        return (f"CompressionResult({self.codec} {self.method}, {self.width}x{self.height}, "
+                f"{self.size_bytes} bytes, {self.bpp:.3f} bpp, mean quality {self.quality:.1f}, "
+                f"{self.encodes} encode{'s' if self.encodes != 1 else ''})")
 
     @property
     def bpp(self) -> float:

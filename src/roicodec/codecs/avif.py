@@ -15,4 +15,5 @@ AVIF = register(Codec(
     _encode=pillow_save("AVIF", lambda q: {"quality": int(q), "speed": SPEED, "subsampling": "4:2:0"}),
     # Measured (BENCHMARKS.md, codecs): as JPEG XL, a light blur is all the background can pay for.
     prefilter_sigma=0.6,
+    mime_type="image/avif",
 ))

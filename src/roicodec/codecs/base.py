@@ -46,6 +46,8 @@ class Codec:
     """The ``prefilter`` strategy's blur of the least important pixels, measured per codec."""
     native: Callable[[np.ndarray, np.ndarray], bytes] | None = field(default=None, repr=False)
     """The ``native`` strategy: (rgb, per-8x8-block quality plan) -> bytes, when the encoder takes a map."""
+    mime_type: str = "application/octet-stream"
+    """The file's media type, for a web page or an HTTP response."""
 
     def missing(self) -> str | None:
         """None when this machine can encode the format, else a one-line reason with the fix."""

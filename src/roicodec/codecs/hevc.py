@@ -75,5 +75,6 @@ HEVC = register(Codec(
     # Measured on the 8 boxed Kodak images (BENCHMARKS.md, codecs section): x265's QP offsets bite
     # harder than JPEG's adaptive quantiser, so a smaller gap than the global 80/30.
     default_plan=("auto", 69.0, 41.0),
+    mime_type="image/heic",
 ))
 

@@ -16,4 +16,5 @@ JPEG = register(Codec(
     name="jpeg", label="JPEG", extensions=(".jpg", ".jpeg"),
     knob="libjpeg quality (IJG tables, fractional between integers), 4:2:0, optimised Huffman",
     strategies=("uniform", "blend", "prefilter", "adaptive"), default_strategy="adaptive", _encode=_encode,
+    mime_type="image/jpeg",
 ))

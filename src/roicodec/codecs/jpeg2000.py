@@ -34,4 +34,5 @@ JPEG2000 = register(Codec(
     # Measured (BENCHMARKS.md, codecs): the wavelet coder loses little background to a light blur,
     # so 1.25 px keeps the background loss under 4 dB for about +1.5 dB in the subject.
     prefilter_sigma=1.25,
+    mime_type="image/jp2",
 ))

@@ -17,4 +17,5 @@ JXL = register(Codec(
     # Measured (BENCHMARKS.md, codecs): libjxl is efficient on texture, so blurring it costs much
     # background PSNR per subject dB; 0.75 px is about the most that keeps the loss near 4 dB.
     prefilter_sigma=0.75,
+    mime_type="image/jxl",
 ))

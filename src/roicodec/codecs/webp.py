@@ -83,4 +83,5 @@ WEBP = register(Codec(
     strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
     _encode=pillow_save("WEBP", lambda q: {"quality": float(q), "method": METHOD}),
     native=encode_native,
+    mime_type="image/webp",
 ))
