@@ -714,3 +714,15 @@ def test_map_errors(tmp_path: Path) -> None:
     for shape in [(0, 2), (2,), (2.5, 3), "ab"]:
         with pytest.raises(OptionError):
             load_map(np.zeros((2, 2)), shape)  # type: ignore[arg-type]
+
+
+def test_a_binary_file_object_is_an_image_source(tmp_path):
+    path = tmp_path / "small.png"
+    Image.fromarray(np.full((12, 16, 3), 200, np.uint8)).save(path)
+    with open(path, "rb") as stream:
+        assert load_image(stream).pixels.shape == (12, 16, 3)
+    assert load_image(io.BytesIO(path.read_bytes())).pixels[0, 0].tolist() == [200, 200, 200]
+    with open(path) as text, pytest.raises(InputError, match="text mode"):
+        load_image(text)
+    with pytest.raises(InputError, match="empty"):
+        load_image(io.BytesIO(b""))

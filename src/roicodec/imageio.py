@@ -55,7 +55,7 @@ from roicodec.errors import InputError, OptionError, RoicodecError
 DEFAULT_MAX_PIXELS = 100_000_000  # guard against decompression bombs; configurable per call
 
 PathLike = Union[str, "os.PathLike[str]"]
-ImageSource = Union[PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
+ImageSource = Union[PathLike, bytes, bytearray, memoryview, BinaryIO, Image.Image, np.ndarray]
 
 _ORIENTATION = 0x0112
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
@@ -161,14 +161,26 @@ def _describe(source: object) -> tuple[str, Path | None]:
         return (str(filename), Path(filename)) if filename else ("<PIL image>", None)
     if isinstance(source, np.ndarray):
         return "<array>", None
+    if hasattr(source, "read"):  # an open binary file, a BytesIO, an upload's stream
+        return str(getattr(source, "name", "") or "<file object>"), None
     raise TypeError(
-        "image source must be a path, bytes, a PIL image or a numpy array, "
+        "image source must be a path, bytes, a binary file object, a PIL image or a numpy array, "
         f"got {type(source).__name__}"
     )
 
 
 def _open_stream(source: PathLike | bytes | bytearray | memoryview, name: str) -> BinaryIO:
     """A readable binary stream, with one-line errors for what the file system reports."""
+    if hasattr(source, "read"):
+        try:
+            data = source.read()
+        except UnicodeDecodeError:
+            data = ""
+        except OSError as error:
+            raise InputError(f"{name}: cannot read ({error})") from None
+        if isinstance(data, str):
+            raise InputError(f"{name}: opened in text mode; open it with 'rb'")
+        source = data
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if not data:
