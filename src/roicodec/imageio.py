@@ -484,7 +484,7 @@ def write_atomic(path: PathLike, data: bytes, *, protect: Iterable[PathLike | No
         reason = _os_reason(exc)
         message = f"{target}: cannot create directory {target.parent} ({reason})"
         raise RoicodecError(message) from exc
-    mode = _mode_for(target)
+    mode = file_mode_for(target)
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile(
@@ -540,7 +540,7 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _mode_for(target: Path) -> int:
+def file_mode_for(target: Path) -> int:
     """Keep an existing file's mode; give a new one the usual 0o666 & ~umask."""
     with suppress(OSError):
         return target.stat().st_mode & 0o7777

@@ -136,3 +136,16 @@ def test_h265_in_mp4_is_tagged_hvc1(clips, tmp_path):
     compress_video(clips / "carphone_pristine.mp4", out, VideoOptions(codec="h265", max_frames=3))
     with av.open(str(out)) as container:
         assert container.streams.video[0].codec_tag == "hvc1"
+
+
+def test_a_new_video_gets_the_mode_any_new_file_gets(tmp_path, shared_data):
+    import os
+    import stat
+
+    from roicodec.video import VideoOptions, compress_video
+
+    reference = tmp_path / "reference.bin"
+    reference.write_bytes(b"x")
+    output = tmp_path / "out.mp4"
+    compress_video(shared_data / "video" / "carphone_pristine.mp4", output, VideoOptions(max_frames=6, uniform=True))
+    assert stat.S_IMODE(os.stat(output).st_mode) == stat.S_IMODE(os.stat(reference).st_mode)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, OptionError
+from ..imageio import file_mode_for
 from .. import defaults
 from ..saliency import MapOptions, importance_map
 from .roi_encoder import DEFAULT_CRF, RoiVideoEncoder, check_codec, qp_offsets
@@ -257,9 +258,13 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
         for container in written:
             container.close()
         written.clear()
+        # mkstemp made the temporary file 0600; the output gets what any new file would (or keeps
+        # the mode of the file it replaces), as the still-image writer does.
+        os.chmod(temporary, file_mode_for(output))
         os.replace(temporary, output)
         mask_bytes = None
         if mask_temporary is not None:
+            os.chmod(mask_temporary, file_mode_for(Path(options.mask_video)))
             os.replace(mask_temporary, options.mask_video)
             mask_bytes = Path(options.mask_video).stat().st_size
     finally:
