@@ -254,8 +254,10 @@ def map_command(
         typer.echo(f"  ... and {len(result.classes) - len(shown)} more classes")
     if result.cues:
         typer.echo("  cues: " + ", ".join(f"{name} {share:.0%}" for name, share in result.cues))
-    if result.suppressed is not None:
+    if result.suppressed is not None and result.suppressed.any():
         typer.echo(f"  suppressed: {result.suppressed.mean():.1%} of the image")
+    elif result.suppressed is not None:
+        typer.echo("  suppressed: nothing (the network sees none of those classes in this picture)")
 
 
 @app.command("train-classifier")

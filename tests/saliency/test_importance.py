@@ -48,3 +48,11 @@ def test_threshold_fusion_through_the_options(kodim23):
 def test_map_options_are_one_value():
     options = map_options(MapOptions(method="gradcam"), classes="dog")
     assert options.method == "gradcam" and options.classes == "dog" and options.backbone == "efficientnet-lite0"
+
+
+@pytest.mark.parametrize("absent", ["school bus", "toy"])
+def test_a_class_not_in_the_picture_suppresses_nothing(kodim23, absent):
+    plain = importance_map(kodim23)
+    result = importance_map(kodim23, suppress=absent)
+    assert result.suppressed is not None and not result.suppressed.any()
+    np.testing.assert_array_equal(result.values, plain.values)

@@ -32,6 +32,8 @@ MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *TRAINED_METHODS, *NETWORK_FREE_
 MSROI_THRESHOLD = 0.05
 #: A pixel counts as a suppressed class's region where that class's map reaches this fraction of its peak.
 SUPPRESS_THRESHOLD = 0.5
+#: A class to let go takes part only if the network gives it at least this probability in the picture.
+SUPPRESS_MIN_PROBABILITY = 0.02
 
 
 @dataclass(frozen=True)
@@ -206,12 +208,17 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
 
     keep = erase_refine(map_of, batch, options.erase) if options.erase else map_of(batch)
     suppressed = None
-    if suppressed_classes or negatives:
-        away_indices = torch.tensor(suppressed_classes or negatives, dtype=torch.long)
+    # A class the network does not see in this picture suppresses nothing: its map still lights
+    # something (whatever looks most like a school bus among the macaws).
+    seen = tuple(i for i in suppressed_classes if float(probabilities[i]) >= SUPPRESS_MIN_PROBABILITY)
+    if suppressed_classes and not seen:
+        suppressed = np.zeros((height, width), dtype=bool)
+    if seen or negatives:
+        away_indices = torch.tensor(seen or negatives, dtype=torch.long)
         away = _peak_one(_class_map(options, backbone, batch, away_indices, probabilities[away_indices],
                                     activations))
         keep = _peak_one(keep) * (1.0 - away)
-        if suppressed_classes:
+        if seen:
             suppressed = upsample_to(away, height, width) >= SUPPRESS_THRESHOLD
     names = names or imagenet_names()
     classes = tuple(ClassScore(int(i), names[int(i)], float(probabilities[i])) for i in indices)
