@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -36,19 +35,13 @@ from roicodec.imageio import load_image
 from roicodec.roi import box_mask, perfect_map
 from roicodec.saliency import importance_map
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
-SETS = {
-    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
-    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
-}
+from dev_sets import SETS, image_set
+
 
 
 def run(args) -> list[dict]:
     torch.set_num_threads(1)
-    folder, boxes_file = SETS[args.set]
-    boxes = json.loads(boxes_file.read_text())
-    boxes.pop("_about", None)
+    folder, boxes = image_set(args.set)
     codecs = [get_codec(name) for name in args.codecs.split(",")] if args.codecs else all_codecs()
     rows = []
     for name in sorted(boxes):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -39,13 +38,8 @@ from roicodec.roi import box_mask, perfect_map
 from roicodec.pipeline import DEFAULT_BG_QUALITY, DEFAULT_PLAN, DEFAULT_ROI_QUALITY
 from roicodec.saliency import importance_map, load_backbone
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
-#: Image sets: folder of images and the boxes drawn around their subjects.
-SETS = {
-    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
-    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
-}
+from dev_sets import DATA, SETS, image_set
+
 
 
 def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
@@ -58,9 +52,7 @@ def figures(rgb: np.ndarray, data: bytes, mask: np.ndarray | None) -> dict:
 
 def run(args) -> list[dict]:
     torch.set_num_threads(1)
-    folder, boxes_file = SETS[args.set]
-    boxes = json.loads(boxes_file.read_text())
-    boxes.pop("_about", None)
+    folder, boxes = image_set(args.set)
     if args.images:
         names = args.images.split(",")
     elif args.boxed_only:

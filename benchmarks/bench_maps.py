@@ -17,8 +17,6 @@ weights this offline machine cannot download: pass --weights-dir with <name>.pth
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 from pathlib import Path
 
@@ -29,12 +27,8 @@ from roicodec.imageio import load_image
 from roicodec.roi import box_mask, lift, perfect_map, pointing_hit
 from roicodec.saliency import EMBEDDED_BACKBONES, NAMED_BACKBONES, importance_map, load_backbone
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
-SETS = {
-    "kodak": (DATA / "kodak", DATA / "kodak_subjects_dev.json"),
-    "photos": (DATA / "photos", REPO / "benchmarks" / "data" / "photo_subjects_dev.json"),
-}
+from dev_sets import image_set
+
 
 METHODS = ["cam", "msroi", "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam",
            "eigengradcam", "ablationcam"]
@@ -88,9 +82,7 @@ def main() -> None:
     torch.set_num_threads(1)
     boxes, images, groups = {}, {}, {}
     for set_name in (("kodak", "photos") if args.set == "both" else (args.set,)):
-        folder, boxes_file = SETS[set_name]
-        found = json.loads(boxes_file.read_text())
-        found.pop("_about", None)
+        folder, found = image_set(set_name)
         boxes.update(found)
         for name in sorted(found):
             images[name] = load_image(folder / name).pixels

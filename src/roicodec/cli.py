@@ -26,7 +26,6 @@ app = typer.Typer(
 )
 
 
-
 def _show_version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
@@ -41,7 +40,7 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
-    """Region-of-interest image compression: the subject keeps its quality, the background pays."""
+    """Options that come before any command (the app's help text is set above)."""
 
 
 EXIT_BAD_INPUT = 2

@@ -7,8 +7,8 @@ only wires them together, applies the options' rules, and times the stages.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -67,7 +67,7 @@ class CompressionResult:
         """The output's media type ("image/jpeg", ...), for a web response."""
         return get_codec(self.codec).mime_type
 
-    def save(self, path) -> "Path":
+    def save(self, path) -> Path:
         """Write the file atomically (all or nothing; parent folders created); returns the path."""
         from .imageio import write_atomic
 

@@ -52,7 +52,7 @@ def compression_report(rgb: np.ndarray, result, source: Path, output: Path) -> s
         lines.append(f"target {result.target_bytes} bytes, reached {result.size_bytes} after {result.encodes} encodes")
     if result.importance is not None and result.importance.classes:
         top = ", ".join(f"{c.name} {c.probability:.0%}" for c in result.importance.classes[:3])
-        cues = "".join(f", {name} {share:.0%}" for name, share in result.importance.cues)
+        cues = ", ".join(f"{name} {share:.0%}" for name, share in result.importance.cues)
         lines.append(f"map: {result.importance.method} ({result.importance.backbone}); top classes: {top}"
-                     + (f"; cues:{cues[1:]}" if cues else ""))
+                     + (f"; cues: {cues}" if cues else ""))
     return "\n".join(lines)

@@ -55,11 +55,6 @@ def principal_component_map(activations: torch.Tensor, reference: torch.Tensor) 
     return torch.relu(projection).reshape(height, width).float()
 
 
-def _peak_one(values: np.ndarray) -> np.ndarray:
-    peak = float(values.max()) if values.size else 0.0
-    return (values / peak).astype(np.float32) if peak > 0 else np.zeros_like(values, dtype=np.float32)
-
-
 def object_prior(cam: torch.Tensor, activations: torch.Tensor) -> torch.Tensor:
     """Geometric mean of the CAM and the principal-component map, each scaled to a peak of 1: (h, w)."""
     cam = torch.relu(cam)
@@ -117,10 +112,12 @@ def region_boxes(region: np.ndarray) -> list[tuple[slice, slice]]:
 
 
 def objects_mask(rgb: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Float32 (H, W): 1 inside the boxes of the objects the prior seeds, 0 elsewhere."""
+    """Float32 (H, W): 1 inside the boxes of the objects the prior seeds, 0 elsewhere.
+
+    ``prior``: full-size, in [0, 1] with its peak at 1 (the thresholds above are fractions of it)."""
     mask = np.zeros(prior.shape, dtype=np.float32)
     if float(prior.max()) <= 0:
         return mask
-    for rows, cols in region_boxes(grabcut_region(rgb, _peak_one(prior))):
+    for rows, cols in region_boxes(grabcut_region(rgb, prior)):
         mask[rows, cols] = 1.0
     return mask

@@ -71,10 +71,9 @@ def _check(options: MapOptions) -> None:
     if options.method not in MAP_METHODS:
         raise OptionError(f"unknown map method {options.method!r}; available: {', '.join(MAP_METHODS)}, "
                           f"or ensemble:a+b (members: method or method@backbone)")
-    from .people import FACE_DETECTORS
+    from .people import resolve_detector
 
-    if options.face_detector not in FACE_DETECTORS:
-        raise OptionError(f"unknown face detector {options.face_detector!r}; available: {', '.join(FACE_DETECTORS)}")
+    resolve_detector(options.face_detector)  # an unknown or missing detector is refused before any work
     if options.fusion not in FUSIONS:
         raise OptionError(f"unknown fusion {options.fusion!r}; available: {', '.join(FUSIONS)}")
     if options.method == "msroi" and options.classes is not None:
@@ -256,7 +255,7 @@ def _subject_values(rgb: np.ndarray, options: MapOptions, keep: torch.Tensor, ac
         prior = cam_values
     objects = objects_mask(rgb, prior)
     if options.method == "objects" or options.classes is not None:
-        values = normalise(np.maximum(soften(objects), 0.0) * (0.75 + 0.25 * prior))
+        values = normalise(soften(objects) * (0.75 + 0.25 * prior))
         return values, (("objects", 1.0),)
     from .people import detect_faces, people_mask
 

@@ -68,22 +68,17 @@ def combine(prior: np.ndarray, objects: np.ndarray, people: np.ndarray) -> Subje
     object_score = box_part + prior_part + centre_part
     people_score = soften(people)
     values = np.maximum(object_score, people_score)
-    # Each pixel's mass goes to the cue that set it: people where they win, else the object terms
-    # in proportion (the centre's part is reported apart, so a user sees how much was a guess).
-    from_people = np.where(people_score >= object_score, values, 0.0)
-    rest = values - from_people
+    peak = float(values.max())
+    curved = (values / peak) ** CONTRAST if peak > 0 else values
+    # Each pixel's mass (of the map as returned) goes to the cue that set it: people where they win,
+    # else the object terms in proportion (the centre's part apart, so a user sees how much was a guess).
+    from_people = np.where(people_score >= object_score, curved, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre_fraction = np.where(object_score > 0, centre_part / object_score, 0.0)
-    from_centre = rest * centre_fraction
-    from_objects = rest - from_centre
-    # Shares of the map as returned (after the contrast curve), pixel by pixel in proportion.
-    curved = values ** CONTRAST
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gain = np.where(values > 0, curved / values, 0.0)
-    from_people, from_objects, from_centre = from_people * gain, from_objects * gain, from_centre * gain
+    from_centre = (curved - from_people) * centre_fraction
+    from_objects = curved - from_people - from_centre
     total = float(curved.sum())
     shares = tuple((name, float(part.sum()) / total if total > 0 else 0.0)
                    for name, part in zip(CUE_NAMES, (from_people, from_objects, from_centre)))
-    peak = float(values.max())
-    values = ((values / peak) ** CONTRAST if peak > 0 else values).astype(np.float32)
+    values = curved.astype(np.float32)
     return SubjectMap(values=values, shares=shares)

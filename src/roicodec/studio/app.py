@@ -194,7 +194,7 @@ def create_app(settings: StudioSettings) -> FastAPI:
         codec = job.result["codec"]
         suffix = ".roi" if which == "result" else ".uniform"
         filename = f"{Path(stored.display_name).stem or 'image'}{suffix}{codec['extension']}"
-        return FileResponse(path, media_type=_media_type(codec["extension"]), filename=filename)
+        return FileResponse(path, media_type=codec["mime_type"], filename=filename)
 
     return app
 
@@ -259,11 +259,6 @@ def _prune_job_folders(jobs_folder: Path) -> None:
     folders = sorted((p for p in jobs_folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in folders[:-KEEP_JOB_FOLDERS]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _media_type(extension: str) -> str:
-    return {".jpg": "image/jpeg", ".webp": "image/webp", ".jp2": "image/jp2", ".avif": "image/avif",
-            ".heic": "image/heic", ".jxl": "image/jxl"}.get(extension, "application/octet-stream")
 
 
 async def _sweep_forever(app: FastAPI) -> None:

@@ -214,7 +214,8 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     lap("measure")
     progress("done", 1.0)
     return {
-        "codec": {"name": codec.name, "label": codec.label, "extension": codec.extensions[0]},
+        "codec": {"name": codec.name, "label": codec.label, "extension": codec.extensions[0],
+                  "mime_type": codec.mime_type},
         "request": asdict(request),
         "map": {
             "method": importance.method,
