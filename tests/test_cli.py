@@ -39,7 +39,28 @@ def test_default_output_name_and_report(photo):
     result = run("compress", photo, "--quality", "60", "--report")
     assert result.exit_code == 0, result.output
     assert (photo.parent / "photo.roi.jpg").is_file()
-    assert "uniform JPEG, same size" in result.output and "MS-SSIM" in result.output
+    assert "uniform JPEG, same size" in result.output and "uniform JPEG (jpegli), same size" in result.output
+    header = next(line for line in result.output.splitlines() if "MS-SSIM" in line)
+    assert header.split()[:10] == ["bytes", "bpp", "PSNR-Y", "SSIM", "MS-SSIM", "PSNR-subj", "SSIM2", "subj", "backg",
+                                   "setting"]
+    assert "subject = the map's region" in result.output
+    ours = next(line for line in result.output.splitlines() if line.startswith("roicodec adaptive"))
+    whole, subject, background = (float(v) for v in ours.split()[8:11])
+    assert all(0 < v < 100 for v in (whole, subject, background))
+
+
+def test_report_subject_from_boxes(photo, tmp_path):
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text('{"photo.png": [[40, 20, 200, 160]]}')
+    result = run("compress", photo, "-o", tmp_path / "x.jpg", "--quality", "50", "--report", "--boxes", boxes)
+    assert result.exit_code == 0, result.output
+    assert "subject = the 1 given box(es), 50% of the picture" in result.output
+    boxes.write_text('{"other.png": [[0, 0, 10, 10]]}')
+    result = run("compress", photo, "-o", tmp_path / "y.jpg", "--report", "--boxes", boxes)
+    assert result.exit_code != 0 and "no boxes for photo.png" in result.output
+    assert not (tmp_path / "y.jpg").exists()
+    result = run("compress", photo, "-o", tmp_path / "y.jpg", "--boxes", boxes)
+    assert result.exit_code != 0 and "add --report" in result.output
 
 
 def test_map_command_writes_a_16_bit_map_and_an_overlay(photo, tmp_path):

@@ -98,3 +98,24 @@ def test_block_means_average_partial_edge_blocks_over_their_own_pixels():
 def test_bad_plan_options_are_refused(call):
     with pytest.raises(OptionError):
         call()
+
+
+def test_step_shift_keeps_the_plans_step_ratios_and_moves_every_block_the_same_way():
+    from roicodec.codecs.jpeg_tables import quality_scale
+
+    plan = np.array([[80.0, 60.0], [40.0, 0.0]])
+    ratio = quality_scale(plan[0, 1]) / quality_scale(plan[0, 0])
+    for stops in (-1.0, -0.3, 0.4):
+        moved = qmap.step_shifted(plan, stops)
+        assert moved[1, 1] == 0.0  # cut out stays cut out
+        assert quality_scale(moved[0, 1]) / quality_scale(moved[0, 0]) == pytest.approx(ratio)
+        assert np.all((moved[:, :][plan > 0] > plan[plan > 0]) == (stops > 0))
+    np.testing.assert_allclose(qmap.step_shifted(plan, 0.0), plan)
+    assert qmap.step_shifted(plan, -20.0)[0, 0] == qmap.MIN_QUALITY
+    assert qmap.step_shifted(plan, 20.0)[0, 0] == pytest.approx(99.5)  # the finest libjpeg scale, 1 %
+
+
+def test_shift_to_mean_by_step_ratios_reaches_the_mean():
+    plan = np.array([[80.0, 60.0], [40.0, 30.0]])
+    moved = qmap.shift_to_mean(plan, 50.0, move=qmap.step_shifted)
+    assert qmap.mean_quality(moved) == pytest.approx(50.0, abs=1e-6)

@@ -165,13 +165,23 @@ def compress(
     model: Optional[Path] = MODEL_OPTION,
     face_detector: str = FACE_DETECTOR_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
-    report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR/SSIM/MS-SSIM and the same-size uniform JPEG's."),
+    report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR, SSIM, MS-SSIM and SSIMULACRA2 (whole, subject, background) beside same-size uniform files: the codec's, Pillow JPEG's and jpegli's."),
+    report_boxes: Optional[Path] = typer.Option(None, "--boxes", help="With --report: the subject is these boxes (JSON: image name -> [[x0,y0,x1,y1],...], or a list of boxes) instead of the map's region."),
 ) -> None:
     """Compress an image to one standard file (JPEG, or any codec) with more quality where the importance map is hot."""
     from .imageio import load_image, write_atomic
     from .pipeline import compress as run_compress
 
+    if report_boxes is not None and not report:
+        _fail("--boxes only sets the subject of --report; add --report")
     try:
+        subject_boxes = None
+        if report_boxes is not None:
+            from .roi import boxes_for, load_boxes_file
+
+            subject_boxes = boxes_for(load_boxes_file(report_boxes), input.name)
+            if subject_boxes is None:
+                raise OptionError(f"{report_boxes}: no boxes for {input.name}")
         chosen = _output_codec(codec, output)
         output = output or _default_output(input, ".roi" + chosen.extensions[0])
         _configure_threads(threads)
@@ -200,7 +210,7 @@ def compress(
     if report:
         from .report import compression_report
 
-        typer.echo(compression_report(loaded.pixels, result, input, output))
+        typer.echo(compression_report(loaded.pixels, result, input, output, boxes=subject_boxes))
     else:
         typer.echo(f"{output}: {result.size_bytes} bytes, {result.bpp:.3f} bpp, mean quality {result.quality:.1f}")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import defaults, qmap
-from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings
+from .codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings, fine_quality
 from .codecs.base import Codec
 from .codecs.blend import BlendEncoder
 from .codecs.prefilter import keep_weights, prefiltered
@@ -22,7 +22,7 @@ from .codecs.jpeg_markers import add_metadata
 from .codecs.pillow_jpeg import encode_uniform
 from .errors import OptionError
 from .imageio import LoadedImage, load_image, load_map
-from .ratecontrol import bpp_to_bytes, fit_to_size, parse_size
+from .ratecontrol import DEFAULT_TOLERANCE, bpp_to_bytes, fit_to_size, parse_size
 from .saliency import ImportanceMap, MapOptions, importance_map
 
 METHODS = ("adaptive", "native", "blend", "prefilter", "uniform")
@@ -34,6 +34,10 @@ DEFAULT_PLAN = defaults.PLAN
 DEFAULT_QUALITY = defaults.QUALITY
 DEFAULT_ROI_QUALITY = defaults.ROI_QUALITY
 DEFAULT_BG_QUALITY = defaults.BG_QUALITY
+#: d log(bytes) / d stop of the adaptive encoder's step shift, before two encodes measure it.
+STEP_LOG_SLOPE = 0.7
+#: Encodes before the adaptive JPEG's size search holds its table (a jump it cannot cross costs no more).
+FIRST_SEARCH_ENCODES = 8
 FILLS = {"gray": (128, 128, 128), "black": (0, 0, 0), "white": (255, 255, 255)}
 
 
@@ -200,8 +204,11 @@ def compress(
             cut = cut | away
     if cut.any():
         rgb = _fill_cutout(rgb, cut, parse_fill(fill or defaults.FILL, rgb))
+    # The adaptive JPEG encoder's plan moves by step ratios (its contrast is a ratio of steps at any
+    # rate); the other strategies' plans move by qualities.
+    move = qmap.step_shifted if method == "adaptive" else qmap.shifted
     if target is None and (quality is not None or not explicit_range):
-        base_plan = qmap.shift_to_mean(base_plan, DEFAULT_QUALITY if quality is None else quality, weights)
+        base_plan = qmap.shift_to_mean(base_plan, DEFAULT_QUALITY if quality is None else quality, weights, move)
     timings["plan"] = time.perf_counter() - step
 
     if method == "prefilter":
@@ -214,13 +221,14 @@ def compress(
         return result
 
     step = time.perf_counter()
+    table_quality = None  # adaptive JPEG: None lets the file's table follow the plan
     if method == "adaptive":
         settings = settings or AdaptiveJpegSettings(progressive=progressive)
         encoder = AdaptiveJpegEncoder(rgb, settings)
 
         def encode(offset: float) -> bytes:
             # Metadata inside the loop: the target counts the bytes of the file as written.
-            return add_metadata(encoder.encode(qmap.shifted(base_plan, offset)), **metadata)
+            return add_metadata(encoder.encode(move(base_plan, offset), table_quality), **metadata)
 
     elif method == "native":
 
@@ -241,13 +249,27 @@ def compress(
 
     if target is None:
         data, offset, encodes = encode(0.0), 0.0, 1
+    elif move is qmap.step_shifted:
+        fitted = fit_to_size(encode, target, -qmap.STEP_STOPS_SPAN, qmap.STEP_STOPS_SPAN, start=0.0,
+                             initial_slope=STEP_LOG_SLOPE, max_encodes=FIRST_SEARCH_ENCODES)
+        encodes = fitted.encodes
+        if len(fitted.data) < target * (1 - DEFAULT_TOLERANCE):
+            # The size jumped past the target as a fine table entry changed: search again with the
+            # table held where the search ended, where the size follows the plan smoothly.
+            table_quality = fine_quality(move(base_plan, fitted.knob), settings.max_fine_quality)
+            again = fit_to_size(encode, target, -qmap.STEP_STOPS_SPAN, qmap.STEP_STOPS_SPAN, start=fitted.knob,
+                                initial_slope=STEP_LOG_SLOPE)
+            encodes += again.encodes
+            if len(again.data) > len(fitted.data):
+                fitted = again
+        data, offset = fitted.data, fitted.knob
     else:
         span = qmap.MAX_QUALITY - qmap.MIN_QUALITY
         fitted = fit_to_size(
             encode, target, -float(np.max(base_plan)) - 1, span - float(np.min(base_plan)), start=0.0
         )
         data, offset, encodes = fitted.data, fitted.knob, fitted.encodes
-    final_plan = qmap.shifted(base_plan, offset)
+    final_plan = move(base_plan, offset)
     timings["encode"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     return CompressionResult(

@@ -61,13 +61,15 @@ def fit_to_size(
     integer: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     max_encodes: int = 24,
+    initial_slope: float | None = None,
 ) -> RateResult:
     """The largest ``encode(knob)`` with ``len <= target_bytes``, knob in [low, high].
 
     File size is close to exponential in JPEG quality, so the search works on log(size): secant steps
     from ``start`` until the target is bracketed, then false position (Illinois). It stops when the
     size lies in [target * (1 - tolerance), target], when the bracket is exhausted (integers) or after
-    ``max_encodes``. Raises :class:`OptionError` if even ``low`` gives too big a file.
+    ``max_encodes``. ``initial_slope``: the expected d log(bytes) / d knob before two encodes measure it
+(default: that of JPEG quality). Raises :class:`OptionError` if even ``low`` gives too big a file.
     """
     if target_bytes < 1:
         raise OptionError(f"target size must be at least 1 byte, got {target_bytes}")
@@ -87,7 +89,7 @@ def fit_to_size(
 
     lo = hi = None  # best knob that fits, smallest knob that does not
     knob = size_at(0.5 * (low + high) if start is None else start)
-    slope = _INITIAL_LOG_SLOPE
+    slope = _INITIAL_LOG_SLOPE if initial_slope is None else initial_slope
     previous = None
     side = 0
     while len(tried) < max_encodes:

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from roicodec.codecs.adaptive_jpeg import AdaptiveJpegEncoder, encode_adaptive, fine_quality
+from roicodec.codecs import jpegli
+from roicodec.codecs.adaptive_jpeg import AdaptiveJpegEncoder, AdaptiveJpegSettings, encode_adaptive, fine_quality
+from roicodec.codecs.registry import get_codec
+from roicodec.errors import OptionError
 from roicodec.codecs.jpeg_dct import analyse
 from roicodec.codecs.jpeg_tables import CHROMA_BASE, LUMA_BASE, scaled_table
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
@@ -23,15 +26,57 @@ def read_coefficients(data: bytes, tmp_path):
     return jpeg.Y.astype(np.float64), jpeg.qt
 
 
-def test_output_is_a_standard_jpeg_with_the_fine_table(kodim23_small, tmp_path):
+def test_output_is_a_standard_jpeg_with_jpeglis_table_for_the_fine_quality(kodim23_small, tmp_path):
     plan = np.full((22, 32), 40.0)
     plan[:, :16] = 90.0
     data = encode_adaptive(kodim23_small, plan)
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "JPEG" and image.size == (256, 176) and image.mode == "RGB"
     _, tables = read_coefficients(data, tmp_path)
+    np.testing.assert_array_equal(tables, jpegli.quantisation_tables(90))
+    # and jpegli's own file at that quality carries the same tables
+    own = Image.open(io.BytesIO(get_codec("jpegli").encode(kodim23_small, 90))).quantization
+    np.testing.assert_array_equal(tables[0].ravel(), own[0])
+
+
+def test_the_ijg_tables_remain_available(kodim23_small, tmp_path):
+    plan = np.full((22, 32), 40.0)
+    plan[:, :16] = 90.0
+    data = encode_adaptive(kodim23_small, plan, AdaptiveJpegSettings(tables="ijg"))
+    _, tables = read_coefficients(data, tmp_path)
     np.testing.assert_array_equal(tables[0], scaled_table(LUMA_BASE, 90))
     np.testing.assert_array_equal(tables[1], scaled_table(CHROMA_BASE, 90))
+    with pytest.raises(OptionError):
+        AdaptiveJpegSettings(tables="mozjpeg")
+
+
+def test_blocks_planned_at_the_top_quality_are_coded_as_if_the_whole_plan_were_there(kodim23_small, tmp_path):
+    """Nothing is coarsened or smoothed where the plan is at its top: those blocks carry exactly the
+    coefficients of a uniform plan at that quality, whatever the rest of the plan asks."""
+    top = np.full((22, 32), 85.0)
+    mixed = top.copy()
+    mixed[:, 16:] = 20.0
+    mixed[5:9, :4] = 50.0
+    uniform_values, uniform_tables = read_coefficients(encode_adaptive(kodim23_small, top), tmp_path)
+    mixed_values, mixed_tables = read_coefficients(encode_adaptive(kodim23_small, mixed), tmp_path)
+    np.testing.assert_array_equal(mixed_tables, uniform_tables)
+    at_top = mixed == 85.0
+    np.testing.assert_array_equal(mixed_values[at_top], uniform_values[at_top])
+    assert not np.array_equal(mixed_values[~at_top], uniform_values[~at_top])
+
+
+def test_quality_in_each_region_is_monotone_in_its_plan(kodim23_small):
+    """Raising one region's planned quality never lowers that region's fidelity."""
+    mask = np.zeros(kodim23_small.shape[:2], bool)
+    mask[:, :128] = True
+    previous = -np.inf
+    for quality in (10, 25, 40, 55, 70, 85):
+        plan = np.full((22, 32), 30.0)
+        plan[:, :16] = quality
+        decoded = decode(encode_adaptive(kodim23_small, plan))
+        fidelity = psnr(kodim23_small[mask].reshape(-1, 3), decoded[mask].reshape(-1, 3))
+        assert fidelity > previous
+        previous = fidelity
 
 
 def test_hot_blocks_get_finer_quantisation_than_cold_ones(kodim23_small, tmp_path):

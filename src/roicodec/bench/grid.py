@@ -33,6 +33,9 @@ CODECS = FORMAT_MODULES
 #: besides these, any map method, optionally @backbone ("msroi", "fused@efficientnet-lite2") or an
 #: ensemble spec ("ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2").
 MAPS = ("default", "boxes")
+#: Uniform encoders a user would pick instead, rated at the codec's anchor size (the largest file not
+#: bigger): method name -> (codec it belongs with, encoder). Rows with map "-" like the uniform ones.
+SAME_SIZE_ANCHORS = {"jpegli-uniform": ("jpeg", "jpegli")}
 
 
 def _method_and_backbone(name: str) -> tuple[str, str]:
@@ -140,6 +143,10 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
             # "default": the codec's own default strategy (adaptive for JPEG, native for HEVC, ...).
             methods = dict.fromkeys(get_codec(codec).default_strategy if m == "default" else m for m in spec.methods)
             for label, value in spec.point_labels:
+                if "uniform" in methods:
+                    for anchor, (owner, _) in SAME_SIZE_ANCHORS.items():
+                        if owner == codec:
+                            yield path, codec, anchor, "-", label, value
                 for method in methods:
                     if method not in get_codec(codec).strategies:
                         continue  # e.g. adaptive is JPEG's own
@@ -191,6 +198,8 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
                   label: str, value: float) -> dict:
     rgb = context.loaded.pixels
     started = time.perf_counter()
+    if method in SAME_SIZE_ANCHORS:
+        return _anchor_row(context, codec, method, label, started)
     if method == "uniform":
         if spec.points is not None:
             result = compress(context.loaded, codec=codec, method="uniform", quality=value)
@@ -210,6 +219,24 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
         "seconds": seconds, "size_matched": size_matched(result.size_bytes, context.anchors[(codec, label)]),
         **figures,
     }
+
+
+def _anchor_row(context: _ImageContext, codec: str, method: str, label: str, started: float) -> dict:
+    """The same-size uniform file of another encoder (jpegli beside Pillow's JPEG); NaN figures and
+    ``size_matched`` False when that encoder cannot make a file this small."""
+    from ..report import same_size_uniform
+
+    rgb = context.loaded.pixels
+    target = context.anchors[(codec, label)]
+    encoder = get_codec(SAME_SIZE_ANCHORS[method][1])
+    made = same_size_uniform(rgb, target, encoder)
+    row = {"image": context.path.stem, "codec": codec, "method": method, "map": "-", "point": label,
+           "target_bytes": target, "encodes": None, "seconds": time.perf_counter() - started}
+    if made is None:
+        return {**row, "quality": None, "size_matched": False, "bytes": None, "bpp": None}
+    data, quality = made
+    figures = evaluate(rgb, encoder.decode(data), size_bytes=len(data), mask=context.mask, weights=context.weights)
+    return {**row, "quality": float(quality), "size_matched": size_matched(len(data), target), **figures}
 
 
 #: "Equal size" in DESIGN.md: at most the anchor's bytes and within 1 % of them.

@@ -19,6 +19,9 @@ TABLE_COLUMNS = [
     ("roi_psnr", "ROI PSNR", "{:.2f}"),
     ("background_psnr", "BG PSNR", "{:.2f}"),
     ("weighted_psnr", "W-PSNR", "{:.2f}"),
+    ("ssimulacra2", "SSIM2", "{:.2f}"),
+    ("roi_ssimulacra2", "ROI SSIM2", "{:.2f}"),
+    ("background_ssimulacra2", "BG SSIM2", "{:.2f}"),
 ]
 #: Distortions BD-rate is computed on (dB scales), rate in bpp.
 BD_METRICS = ("psnr", "ms_ssim_db", "roi_psnr", "weighted_psnr")
@@ -30,7 +33,7 @@ def _value(row: dict, key: str) -> float:
 
 
 def label(row: dict) -> str:
-    return row["method"] if row["method"] == "uniform" else f"{row['method']} / {row['map']}"
+    return row["method"] if row["map"] == "-" else f"{row['method']} / {row['map']}"
 
 
 def _ordered_points(rows: list[dict]) -> list[str]:
@@ -62,7 +65,8 @@ def point_tables(rows: list[dict]) -> str:
     First over every image, with the methods / maps that cover them all; then, where subject boxes
     exist for only some images, over those images alone with every method / map and the ROI columns.
     """
-    whole_columns = [c for c in TABLE_COLUMNS if c[0] not in ("roi_psnr", "background_psnr")]
+    whole_columns = [c for c in TABLE_COLUMNS if c[0] not in ("roi_psnr", "background_psnr", "roi_ssimulacra2",
+                                                               "background_ssimulacra2")]
     out = []
     for codec in sorted({r["codec"] for r in rows}):
         for point in _ordered_points(rows):
@@ -148,7 +152,9 @@ def size_note(rows: list[dict]) -> str:
     missed = [r for r in rows if r["method"] != "uniform" and not r.get("size_matched", True)]
     if not missed:
         return "Every row is within 1 % below its uniform anchor's size.\n\n"
-    names = ", ".join(f"{r['image']} {r['point']} {label(r)} ({r['bytes'] / r['target_bytes']:.3f})" for r in missed[:10])
+    names = ", ".join(f"{r['image']} {r['point']} {label(r)} "
+                      + (f"({r['bytes'] / r['target_bytes']:.3f})" if r.get("bytes") else "(cannot get this small)")
+                      for r in missed[:10])
     more = f" and {len(missed) - 10} more" if len(missed) > 10 else ""
     return f"**{len(missed)} rows are not within 1 % below their anchor's size**: {names}{more}.\n\n"
 

@@ -2,7 +2,8 @@
 
 Baseline JPEG has one quantisation table per component, so per-block quality cannot come from the
 tables. The file is written with the table of the finest quality the plan asks for (capped, see
-:func:`fine_quality`), and each block is then quantised by rate-distortion optimisation with a
+:func:`fine_quality`): jpegli's table by default (measured better than the IJG one, BENCHMARKS.md),
+and each block is then quantised by rate-distortion optimisation with a
 Lagrange multiplier that follows the plan, lambda = c * step(Q_block)^2: each coefficient takes the
 cheapest of its fine value, a coarse multiple of the fine step, or zero, and each block ends early
 where its tail is not worth its bits (the thresholding of Ramchandran & Vetterli, "Rate-distortion
@@ -26,6 +27,7 @@ import jpeglib
 import numpy as np
 
 from ..errors import OptionError
+from . import jpegli
 from .jpeg_dct import JpegPlanes, analyse
 from .jpeg_tables import CHROMA_BASE, LUMA_BASE, ZIGZAG, quality_scale, scaled_table
 
@@ -38,7 +40,10 @@ SYMBOL_BITS_PER_SIZE = 1.0
 ZRL_BITS = 11.0  # one ZRL symbol per 16 zeros in a run
 
 #: Lagrange multiplier per squared step of the block's target table: lambda = c * step^2.
-DEFAULT_LAMBDA_SCALE = 0.03
+#: 0.1 measured best with jpegli's tables by SSIMULACRA2 at equal size (0.03 was best by PSNR).
+DEFAULT_LAMBDA_SCALE = 0.1
+#: Where the file's quantisation tables come from: jpegli's (default) or the IJG's (libjpeg's).
+TABLES = ("jpegli", "ijg")
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,12 @@ class AdaptiveJpegSettings:
     #: pays extra magnitude bits on each coefficient, and the planned blocks themselves cost about
     #: twice as much for little visible gain.
     max_fine_quality: float = 95.0
+    #: "jpegli": the file carries jpegli's table for the fine quality; "ijg": libjpeg's (the first design).
+    tables: str = "jpegli"
 
     def __post_init__(self):
+        if self.tables not in TABLES:
+            raise OptionError(f"unknown tables {self.tables!r}; available: {', '.join(TABLES)}")
         if self.quantiser not in QUANTISERS:
             raise OptionError(f"unknown quantiser {self.quantiser!r}; available: {', '.join(QUANTISERS)}")
         if not 1 <= self.max_fine_quality <= 100:
@@ -222,21 +231,33 @@ class AdaptiveJpegEncoder:
             ]
         return self._quantisers[key]
 
-    def quantise(self, block_quality: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Quantised (Y, Cb, Cr) int16 coefficient arrays and the two tables for a per-block plan."""
+    def quantise(self, block_quality: np.ndarray, table_quality: float | None = None
+                 ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Quantised (Y, Cb, Cr) int16 coefficient arrays and the two tables for a per-block plan.
+
+        ``table_quality``: the quality of the file's table; None lets it follow the plan
+        (:func:`fine_quality`). Holding it fixed makes the size a smooth function of the plan
+        (rate control needs that where a table entry of 2 turning 1 jumps the size by 5 %).
+        """
         block_quality = np.asarray(block_quality, dtype=np.float64)
-        q_fine = fine_quality(block_quality, self.settings.max_fine_quality)
-        tables = np.stack([scaled_table(LUMA_BASE, q_fine), scaled_table(CHROMA_BASE, q_fine)])
+        q_fine = fine_quality(block_quality, self.settings.max_fine_quality) if table_quality is None else table_quality
+        if self.settings.tables == "jpegli":
+            tables = jpegli.quantisation_tables(q_fine)
+            # A block planned at quality q gets the file's steps scaled as libjpeg scales quality:
+            # step(q) = table(q_fine) * scale(q) / scale(q_fine); so the plan's ratios keep their meaning.
+            per_percent = tables / max(float(quality_scale(q_fine)), 1.0)
+            bases = (per_percent[0], per_percent[1], per_percent[1])
+        else:
+            tables = np.stack([scaled_table(LUMA_BASE, q_fine), scaled_table(CHROMA_BASE, q_fine)])
+            bases = (LUMA_BASE / 100.0, CHROMA_BASE / 100.0, CHROMA_BASE / 100.0)
         rows, cols = self.planes.y.shape[:2]
         qualities = (
             _fit_grid(block_quality, rows, cols),
             _chroma_quality(block_quality, *self.planes.cb.shape[:2]),
         )
         out = []
-        for component, base, quality in zip(
-            self._components(tables), (LUMA_BASE, CHROMA_BASE, CHROMA_BASE), (qualities[0], qualities[1], qualities[1])
-        ):
-            scale = (quality_scale(quality).reshape(-1, 1) / 100.0).astype(np.float32)
+        for component, base, quality in zip(self._components(tables), bases, (qualities[0], qualities[1], qualities[1])):
+            scale = quality_scale(quality).reshape(-1, 1).astype(np.float32)
             target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)
             if self.settings.quantiser == "requantise":
                 out.append(component.requantise(target_step))
@@ -245,8 +266,8 @@ class AdaptiveJpegEncoder:
             out.append(component.threshold(lagrange, target_step))
         return out, tables
 
-    def encode(self, block_quality: np.ndarray) -> bytes:
-        (y, cb, cr), tables = self.quantise(block_quality)
+    def encode(self, block_quality: np.ndarray, table_quality: float | None = None) -> bytes:
+        (y, cb, cr), tables = self.quantise(block_quality, table_quality)
         return write_jpeg(y, cb, cr, tables, self.settings.progressive, self.planes.height, self.planes.width)
 
 

@@ -11,7 +11,7 @@ from .base import Codec
 
 _CODECS: dict[str, Codec] = {}
 #: The format modules, in the order `roicodec codecs` lists them.
-FORMAT_MODULES = ("jpeg", "webp", "jpeg2000", "avif", "heic", "hevc", "jxl")
+FORMAT_MODULES = ("jpeg", "jpegli", "webp", "jpeg2000", "avif", "heic", "hevc", "jxl")
 
 
 def register(codec: Codec) -> Codec:

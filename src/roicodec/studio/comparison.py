@@ -22,7 +22,7 @@ from ..errors import OptionError
 from ..evaluation import DEFAULT_ROI_THRESHOLD, evaluate, roi_mask_from_map
 from ..overlay import overlay_png
 from ..pipeline import compress
-from ..report import same_size_uniform
+from ..report import anchor_codecs, same_size_uniform
 from .. import defaults
 from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions, importance_map
 from ..saliency.classes import GROUPS, parse_classes
@@ -44,8 +44,8 @@ TARGETS = {
     "bpp": (0.01, 24.0),  # bits per pixel, the largest file that fits
 }
 #: The figures the page's table shows, in its order.
-SHOWN_METRICS = ("psnr", "ssim", "ms_ssim", "vifp", "psnr_hvs_m", "psnr_rgb", "roi_psnr", "background_psnr",
-                 "weighted_psnr")
+SHOWN_METRICS = ("psnr", "ssim", "ms_ssim", "vifp", "psnr_hvs_m", "psnr_rgb", "ssimulacra2", "roi_psnr",
+                 "roi_ssimulacra2", "background_psnr", "background_ssimulacra2", "weighted_psnr")
 
 Progress = Callable[[str, float], None]
 MAX_CLASS_TEXT = 300
@@ -202,6 +202,9 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     uniform = same_size_uniform(rgb, result.size_bytes, codec)
     if uniform is not None:
         (folder / "uniform.bin").write_bytes(uniform[0])
+    # The other uniform encoders a user would pick instead (jpegli beside Pillow's JPEG): numbers only.
+    others = [other for other in anchor_codecs(codec) if other is not codec]
+    made = {other.name: same_size_uniform(rgb, result.size_bytes, other) for other in others}
     lap("uniform")
 
     progress("measuring", 0.75)
@@ -211,6 +214,11 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     if uniform is not None:
         files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png",
                                      quality=uniform[1], strategy="uniform")
+    anchors = [{"name": other.name, "label": other.label,
+                **(_measured(rgb, other, made[other.name][0], mask, importance.values, folder / f"anchor-{other.name}.png",
+                             quality=made[other.name][1], strategy="uniform") if made[other.name] else
+                   {"missing": f"no uniform {other.label} file is as small as {result.size_bytes} bytes"})}
+               for other in others]
     lap("measure")
     progress("done", 1.0)
     return {
@@ -229,6 +237,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
                      "raw_bytes": upload.width * upload.height * 3},
         "target_bytes": result.target_bytes,
         "files": files,
+        "anchors": anchors,
         "seconds": seconds,
         "uniform_missing": None if uniform is not None else
         f"no uniform {codec.label} file is as small as {result.size_bytes} bytes",

@@ -13,10 +13,13 @@ const METRIC_ROWS = [
   ["VIFp", "vifp", 4],
   ["PSNR-HVS-M (dB)", "psnr_hvs_m", 2],
   ["PSNR RGB (dB)", "psnr_rgb", 2],
+  ["SSIMULACRA2", "ssimulacra2", 1],
   ["Subject (map ≥ 0.5)", null],
   ["PSNR RGB (dB)", "roi_psnr", 2],
+  ["SSIMULACRA2", "roi_ssimulacra2", 1],
   ["Background (map < 0.5)", null],
   ["PSNR RGB (dB)", "background_psnr", 2],
+  ["SSIMULACRA2", "background_ssimulacra2", 1],
   ["Weighted by the map", null],
   ["PSNR RGB (dB)", "weighted_psnr", 2],
 ];
@@ -300,8 +303,10 @@ function showResult(job) {
   showMetrics(result);
 }
 
-const COMPARISON_NOTE = "Uniform: the largest uniform file of this codec not bigger than roicodec's. " +
-  "Subject and background: inside and outside map ≥ 0.5. Differences: roicodec minus uniform.";
+const COMPARISON_NOTE = "Uniform: the largest uniform file of this codec not bigger than roicodec's; " +
+  "further columns: other uniform encoders at the same size. SSIMULACRA2: 100 identical, 90 visually lossless, " +
+  "70 high, 50 medium, 30 low. Subject and background: inside and outside map ≥ 0.5 (subject: each region's " +
+  "bounding box). Differences: roicodec minus uniform.";
 
 function showSizes(result) {
   const rows = [];
@@ -309,6 +314,9 @@ function showSizes(result) {
   rows.push(["uploaded file", original.bytes, original.bytes * 8 / (original.width * original.height), null, ""]);
   for (const [label, file] of [["roicodec", result.files.result], ["uniform, same size", result.files.uniform]]) {
     if (file) rows.push([label, file.bytes, file.bpp, file.ratio, label === "roicodec" ? `mean ${file.quality}` : `q ${file.quality}`]);
+  }
+  for (const anchor of result.anchors || []) {
+    if (anchor.bytes) rows.push([`uniform ${anchor.label}, same size`, anchor.bytes, anchor.bpp, anchor.ratio, `q ${anchor.quality}`]);
   }
   $("sizes").querySelector("tbody").replaceChildren(...rows.map(([label, bytes, bpp, ratio, quality]) =>
     tableRow([label, bytes.toLocaleString("en-US"), bpp.toFixed(3), ratio ? `${ratio.toFixed(1)}×` : "", quality])));
@@ -322,30 +330,34 @@ function showSizes(result) {
 function showMetrics(result) {
   const mine = result.files.result.metrics;
   const theirs = result.files.uniform ? result.files.uniform.metrics : {};
+  const anchors = (result.anchors || []).filter((anchor) => anchor.metrics);
+  $("metrics").querySelector("thead").replaceChildren(tableRow(
+    ["metric", "roicodec", "uniform", ...anchors.map((anchor) => anchor.label), "difference"], "th"));
   const body = $("metrics").querySelector("tbody");
   body.replaceChildren();
   for (const [label, key, digits] of METRIC_ROWS) {
     if (key === null) {
       const row = tableRow([label]);
       row.className = "group";
-      row.firstChild.colSpan = 4;
+      row.firstChild.colSpan = 4 + anchors.length;
       body.append(row);
       continue;
     }
     const a = mine[key];
     const b = theirs[key];
     const diff = a != null && b != null ? a - b : null;
-    const row = tableRow([label, fixed(a, digits), fixed(b, digits), diff == null ? "" : signed(diff, digits)]);
+    const row = tableRow([label, fixed(a, digits), fixed(b, digits),
+      ...anchors.map((anchor) => fixed(anchor.metrics[key], digits)), diff == null ? "" : signed(diff, digits)]);
     row.dataset.metric = key;
     if (diff != null && Math.abs(diff) >= 0.5 * 10 ** -digits) row.lastChild.className = diff > 0 ? "better" : "worse";
     body.append(row);
   }
 }
 
-function tableRow(cells) {
+function tableRow(cells, tag = "td") {
   const row = document.createElement("tr");
   for (const text of cells) {
-    const cell = document.createElement("td");
+    const cell = document.createElement(tag);
     cell.textContent = text;
     row.append(cell);
   }
