@@ -1,8 +1,10 @@
-"""Side-by-side crops at equal size: the original, the uniform JPEG and roicodec's JPEG, enlarged.
+"""Side-by-side crops at equal size: the original, the best uniform JPEG and roicodec's JPEG, enlarged.
 
-Both files are the largest that fit the target (the uniform one by Pillow's quality search, the
-roicodec one by its own rate control, default settings); each crop is enlarged with nearest
-neighbour so the blocks stay visible. Labels name the file, its size and its RGB PSNR in the crop.
+At each target (repeat --target-size for a low, a middle and a high rate) both files are the
+largest that fit: the uniform one by the anchor encoder's quality search (jpegli unless --anchor
+says otherwise), the roicodec one by its own rate control, default settings. Each crop is enlarged
+with nearest neighbour so the blocks stay visible; labels name the file, its size, and the crop's
+RGB PSNR and SSIMULACRA2.
 
     python benchmarks/crops.py ../shared/data/kodak/kodim23.png --target-size 30KB \\
         --crop 430,130,190,150 --crop 90,190,190,150 -o docs/images/kodim23_30KB_crops.png
@@ -18,7 +20,9 @@ from PIL import Image, ImageDraw
 
 import roicodec
 from roicodec.codecs.pillow_jpeg import decode
+from roicodec.codecs.registry import get_codec
 from roicodec.imageio import load_image
+from roicodec.perceptual import ssimulacra2
 from roicodec.ratecontrol import parse_size
 from roicodec.report import same_size_uniform
 
@@ -33,35 +37,25 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", type=Path)
-    parser.add_argument("--target-size", required=True, help="e.g. 30KB")
+    parser.add_argument("--target-size", action="append", required=True, help="e.g. 30KB (repeatable: one band per rate)")
     parser.add_argument("--crop", action="append", required=True, help="x,y,width,height (repeatable)")
+    parser.add_argument("--anchor", default="jpegli", help="uniform encoder to compare with (jpegli, jpeg)")
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
     rgb = load_image(args.image).pixels
-    target = parse_size(args.target_size)
-    ours = roicodec.compress(rgb, target_size=target)
-    uniform_bytes, uniform_quality = same_size_uniform(rgb, ours.size_bytes)
-    versions = [("original", rgb, None), (f"uniform JPEG q{uniform_quality}", decode(uniform_bytes), len(uniform_bytes)),
-                ("roicodec", decode(ours.data), ours.size_bytes)]
+    anchor = get_codec(args.anchor)
     rows = []
-    for text in args.crop:
-        x, y, w, h = (int(v) for v in text.split(","))
-        tiles = []
-        for label, pixels, size in versions:
-            crop = pixels[y:y + h, x:x + w]
-            tile = Image.fromarray(crop).resize((w * args.scale, h * args.scale), Image.Resampling.NEAREST)
-            canvas = Image.new("RGB", (tile.width, tile.height + LABEL_HEIGHT), "white")
-            canvas.paste(tile, (0, LABEL_HEIGHT))
-            note = label if size is None else f"{label}: {size} B, crop PSNR {psnr(rgb[y:y + h, x:x + w], crop):.2f} dB"
-            ImageDraw.Draw(canvas).text((4, 3), note, fill="black")
-            tiles.append(canvas)
-        row = Image.new("RGB", (sum(t.width for t in tiles) + 8 * (len(tiles) - 1), tiles[0].height), "white")
-        left = 0
-        for tile in tiles:
-            row.paste(tile, (left, 0))
-            left += tile.width + 8
-        rows.append(row)
+    for size_text in args.target_size:
+        ours = roicodec.compress(rgb, target_size=parse_size(size_text))
+        uniform_bytes, uniform_quality = same_size_uniform(rgb, ours.size_bytes, anchor)
+        versions = [("original", rgb, None),
+                    (f"{anchor.label} q{uniform_quality}", decode(uniform_bytes), len(uniform_bytes)),
+                    ("roicodec", decode(ours.data), ours.size_bytes)]
+        print(f"{size_text}: roicodec {ours.size_bytes} B, {anchor.label} {len(uniform_bytes)} B (q{uniform_quality})")
+        for text in args.crop:
+            x, y, w, h = (int(v) for v in text.split(","))
+            rows.append(_row(rgb, versions, x, y, w, h, args.scale))
     sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows) + 8 * (len(rows) - 1)), "white")
     top = 0
     for row in rows:
@@ -69,7 +63,27 @@ def main() -> None:
         top += row.height + 8
     args.output.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.output, optimize=True)
-    print(f"{args.output}: roicodec {ours.size_bytes} B, uniform {len(uniform_bytes)} B (q{uniform_quality})")
+    print(f"{args.output}: {len(rows)} rows")
+
+
+def _row(rgb, versions, x, y, w, h, scale) -> Image.Image:
+    tiles = []
+    for label, pixels, size in versions:
+        crop = pixels[y:y + h, x:x + w]
+        tile = Image.fromarray(crop).resize((w * scale, h * scale), Image.Resampling.NEAREST)
+        canvas = Image.new("RGB", (tile.width, tile.height + LABEL_HEIGHT), "white")
+        canvas.paste(tile, (0, LABEL_HEIGHT))
+        original = rgb[y:y + h, x:x + w]
+        note = label if size is None else (f"{label}: {size} B, crop PSNR {psnr(original, crop):.2f} dB, "
+                                           f"SSIMULACRA2 {ssimulacra2(original, crop):.1f}")
+        ImageDraw.Draw(canvas).text((4, 3), note, fill="black")
+        tiles.append(canvas)
+    row = Image.new("RGB", (sum(t.width for t in tiles) + 8 * (len(tiles) - 1), tiles[0].height), "white")
+    left = 0
+    for tile in tiles:
+        row.paste(tile, (left, 0))
+        left += tile.width + 8
+    return row
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ QUALITY = 75.0
 #: default map (subject up, background down by about 1 dB, at equal size).
 ROI_QUALITY = 80.0
 BG_QUALITY = 30.0
+#: The adaptive JPEG encoder's plan moves by step ratios, so its two ends set a ratio: 80 and 60 are
+#: libjpeg steps 2x apart. Measured by SSIMULACRA2 at equal size against jpegli (BENCHMARKS.md,
+#: perceptual): a wider ratio gives the subject more and the whole picture less, and with the
+#: network's map (which misses some subjects) the subject itself loses beyond this ratio.
+ADAPTIVE_BG_QUALITY = 60.0
 MAP_METHOD = "subject"
 #: Video keeps the plain CAM: the subject map measured 0.30-0.38 s per 640x272 frame against 0.05-0.06 s
 #: (a map every 5 frames), and its effect on video was not measured yet.

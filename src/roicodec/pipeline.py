@@ -183,7 +183,8 @@ def compress(
     step = time.perf_counter()
     explicit_range = roi_quality is not None or bg_quality is not None
     # The codec's measured plan, unless the caller chose one (JPEG: the global defaults).
-    own_plan, own_high, own_low = codec.default_plan or (DEFAULT_PLAN, DEFAULT_ROI_QUALITY, DEFAULT_BG_QUALITY)
+    own_plan, own_high, own_low = codec.default_plan or (
+        DEFAULT_PLAN, DEFAULT_ROI_QUALITY, defaults.ADAPTIVE_BG_QUALITY if method == "adaptive" else DEFAULT_BG_QUALITY)
     plan = plan or own_plan
     if plan == "auto" and importance.method not in MASK_SOURCES:
         plan = "quantile"  # a network's map ranks blocks; only a mask says object or background

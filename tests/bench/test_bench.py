@@ -32,23 +32,27 @@ def spec(dataset, out, **changes):
 
 def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
     rows, paths = run(spec(dataset, tmp_path))
-    # parrot: 3 points x (uniform + adaptive/default + adaptive/boxes); leaves: no boxes map
-    assert len(rows) == 3 * 3 + 3 * 2 == count_tasks(spec(dataset, tmp_path))
+    # parrot: 3 points x (uniform + jpegli at its size + adaptive/default + adaptive/boxes); leaves: no boxes map
+    assert len(rows) == 3 * 4 + 3 * 3 == count_tasks(spec(dataset, tmp_path))
     for row in rows:
-        assert row["target_bytes"] * 0.99 <= row["bytes"] <= row["target_bytes"]
-        assert row["method"] == "uniform" or row["size_matched"] is True
-        assert np.isfinite(row["psnr"]) and np.isfinite(row["ms_ssim"])
+        if row["method"] == "jpegli-uniform":  # the largest jpegli file not bigger (integer qualities)
+            assert row["bytes"] <= row["target_bytes"] and row["map"] == "-"
+        else:
+            assert row["target_bytes"] * 0.99 <= row["bytes"] <= row["target_bytes"]
+            assert row["method"] == "uniform" or row["size_matched"] is True
+        assert np.isfinite(row["psnr"]) and np.isfinite(row["ms_ssim"]) and 0 < row["ssimulacra2"] < 100
     parrot = [r for r in rows if r["image"] == "parrot"]
     assert all(np.isfinite(r["roi_psnr"]) and np.isfinite(r["background_psnr"]) for r in parrot)
+    assert all(np.isfinite(r["roi_ssimulacra2"]) and np.isfinite(r["background_ssimulacra2"]) for r in parrot)
     assert all("roi_psnr" not in r for r in rows if r["image"] == "leaves")
     for key in ("csv", "json", "summary", "bd", "rd_jpeg_psnr", "rd_jpeg_roi_psnr", "rd_jpeg_psnr_common"):
         assert paths[key].is_file() and paths[key].stat().st_size > 100, key
     summary = paths["summary"].read_text()
     assert "| Method | Ratio | BPP | MSE | PSNR | SSIM | MS-SSIM |" in summary
     assert "adaptive / boxes" in summary and "BD-rate" in summary
-    assert "Every row is within 1 % below" in summary
+    assert "| SSIM2 | ROI SSIM2 | BG SSIM2 |" in summary and "| jpegli-uniform |" in summary
     bd = json.loads(paths["bd"].read_text())
-    assert {r["method"] for r in bd} == {"adaptive / default", "adaptive / boxes"}
+    assert {r["method"] for r in bd} == {"adaptive / default", "adaptive / boxes", "jpegli-uniform"}
     # The boxes map must buy subject quality at equal size: BD on ROI PSNR is negative (fewer bits).
     roi = next(r for r in bd if r["method"] == "adaptive / boxes" and r["metric"] == "roi_psnr")
     assert roi["bd_rate_percent"] < 0 and roi["bd_db"] > 0
@@ -84,7 +88,7 @@ def test_a_resume_with_other_settings_is_refused(dataset, tmp_path):
     with pytest.raises(OptionError, match="other settings \\(options\\)"):
         run(spec(dataset, tmp_path, options={"plan": "linear"}, **small))
     rows, _ = run(spec(dataset, tmp_path, **small))  # the same settings resume
-    assert len(rows) == 2
+    assert len(rows) == 3  # uniform, jpegli at its size, adaptive
 
 
 def test_bpp_points(dataset, tmp_path):
@@ -139,5 +143,5 @@ def test_default_method_runs_each_codecs_own_default_strategy(dataset, tmp_path)
                   maps=("default",), points=(50,))
     chosen.validate()
     methods = {(codec, method) for _, codec, method, *_ in _tasks(chosen, find_images(chosen), None)}
-    assert methods == {("jpeg", "uniform"), ("jpeg", "adaptive"), ("webp", "uniform"), ("webp", "native"),
+    assert methods == {("jpeg", "uniform"), ("jpeg", "jpegli-uniform"), ("jpeg", "adaptive"), ("webp", "uniform"), ("webp", "native"),
                        ("jxl", "uniform"), ("jxl", "prefilter")}

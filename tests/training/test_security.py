@@ -76,6 +76,6 @@ def test_bench_runs_with_a_trained_model(real_fake_model, half_fake, tmp_path):
     spec = BenchSpec(dataset=folder, out=tmp_path / "out", methods=("uniform", "adaptive"), maps=("default",),
                      points=(50,), map_changes={"model": str(real_fake_model.path), "classes": "real"})
     rows, _ = run(spec)
-    assert {r["method"] for r in rows} == {"uniform", "adaptive"}
+    assert {r["method"] for r in rows} == {"uniform", "jpegli-uniform", "adaptive"}
     adaptive = next(r for r in rows if r["method"] == "adaptive")
     assert adaptive["bytes"] <= next(r for r in rows if r["method"] == "uniform")["bytes"]

@@ -143,10 +143,6 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
             # "default": the codec's own default strategy (adaptive for JPEG, native for HEVC, ...).
             methods = dict.fromkeys(get_codec(codec).default_strategy if m == "default" else m for m in spec.methods)
             for label, value in spec.point_labels:
-                if "uniform" in methods:
-                    for anchor, (owner, _) in SAME_SIZE_ANCHORS.items():
-                        if owner == codec:
-                            yield path, codec, anchor, "-", label, value
                 for method in methods:
                     if method not in get_codec(codec).strategies:
                         continue  # e.g. adaptive is JPEG's own
@@ -154,6 +150,10 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
                         if map_name == "boxes" and not has_boxes:
                             continue
                         yield path, codec, method, map_name, label, value
+                    if method == "uniform":  # after the uniform row: its size is the anchors' target
+                        for anchor, (owner, _) in SAME_SIZE_ANCHORS.items():
+                            if owner == codec:
+                                yield path, codec, anchor, "-", label, value
 
 
 def count_tasks(spec: BenchSpec) -> int:
