@@ -56,6 +56,7 @@ def one_image(task: tuple) -> list[dict]:
     import torch
 
     import roicodec
+    from roicodec.codecs.adaptive_jpeg import AdaptiveJpegSettings
     from roicodec.codecs.pillow_jpeg import encode_uniform
     from roicodec.codecs.registry import get_codec
     from roicodec.imageio import load_image
@@ -64,7 +65,7 @@ def one_image(task: tuple) -> list[dict]:
     from roicodec.saliency import importance_map
 
     torch.set_num_threads(1)
-    path, boxes, rates, codecs = task
+    path, boxes, rates, codecs, plan_ends, jpeg_settings = task
     rgb = load_image(path).pixels
     mask = box_mask(boxes, rgb.shape[:2])
     maps = {"default": importance_map(rgb), "perfect": perfect_map(boxes, rgb.shape[:2])}
@@ -87,7 +88,9 @@ def one_image(task: tuple) -> list[dict]:
                 row = {"image": path.stem, "rate": rate, "target": target, "codec": codec_name,
                        "file": f"roicodec {map_name}"}
                 try:
-                    result = roicodec.compress(rgb, codec=codec, importance=maps[map_name], target_size=target)
+                    extra = {"settings": AdaptiveJpegSettings(**jpeg_settings)} if codec_name == "jpeg" else {}
+                    result = roicodec.compress(rgb, codec=codec, importance=maps[map_name], target_size=target,
+                                               **plan_ends, **extra)
                 except roicodec.RoicodecError as error:
                     rows.append({**row, "bytes": None, "error": str(error)})
                     continue
@@ -147,6 +150,11 @@ def main() -> None:
     parser.add_argument("--codecs", default=",".join(CODECS))
     parser.add_argument("--images", default="", help="comma-separated stems (default: every image with boxes)")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--roi-quality", type=float, help="the plan's top (default: each codec's own)")
+    parser.add_argument("--bg-quality", type=float, help="the plan's bottom (default: each codec's own)")
+    parser.add_argument("--tables", help="adaptive JPEG's tables: jpegli (default) or ijg")
+    parser.add_argument("--lambda-scale", type=float, help="adaptive JPEG's Lagrange multiplier scale")
+    parser.add_argument("--low-frequency-weight", type=float, help="adaptive JPEG's weight of the lowest frequencies")
     parser.add_argument("--out", type=Path, default=Path("bench-out/perceptual"))
     args = parser.parse_args()
     rates = tuple(int(r) for r in args.rates.split(","))
@@ -155,7 +163,12 @@ def main() -> None:
     report = []
     for set_name in (("kodak", "photos") if args.set == "both" else (args.set,)):
         folder, boxes = image_set(set_name)
-        tasks = [(folder / name, boxes[name], rates, codecs) for name in sorted(boxes)
+        plan_ends = {key: value for key, value in (("roi_quality", args.roi_quality), ("bg_quality", args.bg_quality))
+                     if value is not None}
+        jpeg_settings = {key: value for key, value in (("tables", args.tables), ("lambda_scale", args.lambda_scale),
+                                                       ("low_frequency_weight", args.low_frequency_weight))
+                         if value is not None}
+        tasks = [(folder / name, boxes[name], rates, codecs, plan_ends, jpeg_settings) for name in sorted(boxes)
                  if not args.images or Path(name).stem in args.images.split(",")]
         with ProcessPoolExecutor(args.jobs) as pool:
             rows = [row for image_rows in pool.map(one_image, tasks) for row in image_rows]

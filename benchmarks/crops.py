@@ -48,7 +48,10 @@ def main() -> None:
     rows = []
     for size_text in args.target_size:
         ours = roicodec.compress(rgb, target_size=parse_size(size_text))
-        uniform_bytes, uniform_quality = same_size_uniform(rgb, ours.size_bytes, anchor)
+        made = same_size_uniform(rgb, ours.size_bytes, anchor)
+        if made is None:
+            raise SystemExit(f"{anchor.label} cannot make a file of {ours.size_bytes} bytes or less; raise {size_text}")
+        uniform_bytes, uniform_quality = made
         versions = [("original", rgb, None),
                     (f"{anchor.label} q{uniform_quality}", decode(uniform_bytes), len(uniform_bytes)),
                     ("roicodec", decode(ours.data), ours.size_bytes)]

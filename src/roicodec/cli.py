@@ -135,7 +135,7 @@ def _output_codec(name: Optional[str], output: Optional[Path]):
 def compress(
     input: Path = typer.Argument(..., help="Image to compress (PNG, JPEG, TIFF, WebP, BMP, ...)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT.roi.jpg", help="Output file; its extension picks the codec unless --codec is given."),
-    codec: Optional[str] = typer.Option(None, "--codec", show_default="from the output's extension, else jpeg", help="jpeg, webp, jpeg2000, avif, heic, hevc (x265 with per-block QP offsets, written as .heic) or jxl (see `roicodec codecs`)."),
+    codec: Optional[str] = typer.Option(None, "--codec", show_default="from the output's extension, else jpeg", help="jpeg, jpegli (Google's encoder: uniform or prefilter), webp, jpeg2000, avif, heic, hevc (x265 with per-block QP offsets, written as .heic) or jxl (see `roicodec codecs`)."),
     quality: Optional[float] = typer.Option(None, "--quality", "-q", show_default=f"{defaults.QUALITY:g}", help="Mean quality over the image, 1-100."),
     target_size: Optional[str] = typer.Option(None, "--target-size", help="Largest output that fits, e.g. 40KB, 1.5MB, 38KiB."),
     target_bpp: Optional[float] = typer.Option(None, "--target-bpp", help="Largest output that fits this many bits per pixel."),
@@ -459,12 +459,15 @@ def codecs_command() -> None:
         reason = codec.missing()
         state = "available" if reason is None else f"MISSING - {reason}"
         strategies = ", ".join(f"{s} (default)" if s == codec.default_strategy else s for s in codec.strategies)
-        typer.echo(f"{codec.name:9} {codec.label:10} {' '.join(codec.extensions):16} {state}")
+        typer.echo(f"{codec.name:9} {codec.label:14} {' '.join(codec.extensions):16} {state}")
         typer.echo(f"{'':9} quality 1-100: {codec.knob}")
         typer.echo(f"{'':9} strategies: {strategies}")
-        if codec.default_plan:
-            kind, high, low = codec.default_plan
-            typer.echo(f"{'':9} default plan: {kind} {high:g}/{low:g}")
+        kind, high, low = codec.default_plan or (defaults.PLAN, defaults.ROI_QUALITY, defaults.BG_QUALITY)
+        plan_line = f"default plan: {kind} {high:g}/{low:g}"
+        if "adaptive" in codec.strategies and not codec.default_plan:
+            plan_line = (f"default plan: {kind}, adaptive {defaults.ROI_QUALITY:g}/{defaults.ADAPTIVE_BG_QUALITY:g}, "
+                         f"other strategies {high:g}/{low:g}")
+        typer.echo(f"{'':9} {plan_line}")
         if "prefilter" in codec.strategies:
             typer.echo(f"{'':9} prefilter blur: {codec.prefilter_sigma:g} px")
 

@@ -142,7 +142,7 @@ def compress(
 ) -> CompressionResult:
     """Compress one image to a standard file that spends its bits where the importance map is hot.
 
-    ``codec``: a registered codec name (jpeg, webp, jpeg2000, avif, heic, jxl) or a :class:`Codec`;
+    ``codec``: a registered codec name (jpeg, jpegli, webp, jpeg2000, avif, heic, hevc, jxl) or a :class:`Codec`;
     ``method``: its region strategy (default: the codec's measured default).
 
     ``image``: a path, bytes, PIL image, numpy array or :class:`LoadedImage`. ``importance``: None (a

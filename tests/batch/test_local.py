@@ -39,6 +39,8 @@ def test_a_tree_is_compressed_with_its_layout_and_a_manifest(tree, tmp_path):
     entries = {e["input"]: e for e in manifest(out)}
     assert entries["a.png"]["bytes"] == (out / "a.jpg").stat().st_size
     assert entries["a.png"]["metrics"]["psnr"] > 30 and entries["a.png"]["error"] is None
+    figures = entries["a.png"]["metrics"]
+    assert all(0 < figures[key] < 100 for key in ("ssimulacra2", "subject_ssimulacra2", "background_ssimulacra2"))
     assert "broken.png" in entries["birds/broken.png"]["error"] and not (out / "birds" / "broken.jpg").exists()
 
 

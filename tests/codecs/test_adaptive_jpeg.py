@@ -155,3 +155,18 @@ def test_fractional_tables_lie_between_the_integer_ones():
     middle = scaled_table(LUMA_BASE, 62.5)
     assert np.all(middle <= low) and np.all(middle >= high)
     assert 0 < np.sum(middle != low) < 64
+
+
+def test_weighting_the_lowest_frequencies_keeps_more_of_them_in_coarse_blocks(kodim23_small, tmp_path):
+    """A coarse block keeps its gentle gradients (zigzag 1-5) rather than becoming a flat tile."""
+    from roicodec.codecs.adaptive_jpeg import LOW_FREQUENCIES
+    from roicodec.codecs.jpeg_tables import ZIGZAG
+
+    plan = np.full((22, 32), 15.0)
+    kept = {}
+    for weight in (1.0, 4.0):
+        values, _ = read_coefficients(encode_adaptive(kodim23_small, plan, AdaptiveJpegSettings(low_frequency_weight=weight)),
+                                      tmp_path)
+        zigzag = values.reshape(-1, 64)[:, ZIGZAG]
+        kept[weight] = np.count_nonzero(zigzag[:, 1:1 + LOW_FREQUENCIES])
+    assert kept[4.0] > kept[1.0]

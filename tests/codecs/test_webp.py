@@ -53,8 +53,9 @@ def test_native_roi_puts_quality_in_the_subject_at_the_same_size(kodim23):
     native = roicodec.compress(kodim23, codec="webp", target_size=uniform.size_bytes, importance=perfect_map)
     assert native.method == "native" and 0.97 * uniform.size_bytes <= native.size_bytes <= uniform.size_bytes
     plain, roi = open_with_libwebp(uniform.data), open_with_libwebp(native.data)
-    # Measured +1.04 / -1.97 dB on this picture (the benchmarks' mean over 8: +1.52 / -2.02).
-    assert roi_psnr(kodim23, roi, box) > roi_psnr(kodim23, plain, box) + 0.8
+    # Measured +0.74 dB with the default 80/60 plan (+1.04 / -1.97 dB with the earlier 80/30, which
+    # SSIMULACRA2 ranked worse: BENCHMARKS.md, perceptual section).
+    assert roi_psnr(kodim23, roi, box) > roi_psnr(kodim23, plain, box) + 0.5
     assert 0 < background_psnr(kodim23, plain, box) - background_psnr(kodim23, roi, box) < 3
 
 

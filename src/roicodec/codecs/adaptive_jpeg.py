@@ -7,7 +7,9 @@ and each block is then quantised by rate-distortion optimisation with a
 Lagrange multiplier that follows the plan, lambda = c * step(Q_block)^2: each coefficient takes the
 cheapest of its fine value, a coarse multiple of the fine step, or zero, and each block ends early
 where its tail is not worth its bits (the thresholding of Ramchandran & Vetterli, "Rate-distortion
-optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994). A cold block thus
+optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994). The lowest
+frequencies' distortion counts double, so a coarse block keeps its gradients rather than turning
+into a flat tile (blocking is what people see first). A cold block thus
 keeps few coefficients instead of every coefficient inflated to a coarse multiple of the fine step
 (plain requantisation, which DESIGN.md measured as costly).
 
@@ -42,6 +44,9 @@ ZRL_BITS = 11.0  # one ZRL symbol per 16 zeros in a run
 #: Lagrange multiplier per squared step of the block's target table: lambda = c * step^2.
 #: 0.1 measured best with jpegli's tables by SSIMULACRA2 at equal size (0.03 was best by PSNR).
 DEFAULT_LAMBDA_SCALE = 0.1
+#: 2 measured best by SSIMULACRA2 at equal size against 1, 4 and 8 (BENCHMARKS.md, perceptual):
+#: the whole picture +1 to +2 points, the subject with the network's map +0.6.
+DEFAULT_LOW_FREQUENCY_WEIGHT = 2.0
 #: Where the file's quantisation tables come from: jpegli's (default) or the IJG's (libjpeg's).
 TABLES = ("jpegli", "ijg")
 
@@ -65,6 +70,10 @@ class AdaptiveJpegSettings:
     max_fine_quality: float = 95.0
     #: "jpegli": the file carries jpegli's table for the fine quality; "ijg": libjpeg's (the first design).
     tables: str = "jpegli"
+    #: Weight of the distortion of the lowest AC coefficients (the first LOW_FREQUENCIES in zigzag
+    #: order) against the others: above 1, a coarse block keeps its gentle gradients instead of
+    #: turning into a flat 8x8 tile, which is what people see as blocking.
+    low_frequency_weight: float = DEFAULT_LOW_FREQUENCY_WEIGHT
 
     def __post_init__(self):
         if self.tables not in TABLES:
@@ -78,6 +87,8 @@ class AdaptiveJpegSettings:
 
 
 QUANTISERS = ("rdo", "requantise")
+#: The AC coefficients ``low_frequency_weight`` applies to: zigzag 1-5, the two lowest diagonals.
+LOW_FREQUENCIES = 5
 
 
 def _bit_length(values: np.ndarray) -> np.ndarray:
@@ -263,6 +274,9 @@ class AdaptiveJpegEncoder:
                 out.append(component.requantise(target_step))
                 continue
             lagrange = np.float32(self.settings.lambda_scale) * target_step**2
+            if self.settings.low_frequency_weight != 1.0:
+                # Weighting a coefficient's distortion by w is dividing its multiplier by w.
+                lagrange[:, :LOW_FREQUENCIES] /= np.float32(self.settings.low_frequency_weight)
             out.append(component.threshold(lagrange, target_step))
         return out, tables
 

@@ -14,8 +14,7 @@ HEIC = register(Codec(
     _encode=pillow_save("HEIF", lambda q: {"quality": int(q), "chroma": 420}, plugin="pillow_heif"),
     requires=("pillow_heif", "av"), install="pillow-heif av",
     native=HEVC.native,
-    # Against libheif's own uniform encode, whose background is a little better than x265's through
-    # ffmpeg, one quality step less contrast keeps the background loss within 4 dB (BENCHMARKS.md).
-    default_plan=("auto", 69.0, 42.0),
+    # As the hevc codec (steps 2x apart, chosen by SSIMULACRA2; BENCHMARKS.md, perceptual section).
+    default_plan=("auto", 69.0, 57.0),
     mime_type="image/heic",
 ))

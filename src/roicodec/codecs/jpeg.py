@@ -14,7 +14,8 @@ def _encode(rgb, quality, *, icc_profile=None, exif=None) -> bytes:
 
 JPEG = register(Codec(
     name="jpeg", label="JPEG", extensions=(".jpg", ".jpeg"),
-    knob="libjpeg quality (IJG tables, fractional between integers), 4:2:0, optimised Huffman",
+    knob="libjpeg's quality scale; uniform: Pillow's libjpeg-turbo (IJG tables, fractional between integers); "
+         "adaptive: jpegli's tables, each block's steps scaled as libjpeg scales quality; 4:2:0, optimised Huffman",
     strategies=("uniform", "blend", "prefilter", "adaptive"), default_strategy="adaptive", _encode=_encode,
     mime_type="image/jpeg",
 ))
