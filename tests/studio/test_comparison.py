@@ -55,7 +55,12 @@ def test_a_size_target_gives_both_files_measured(upload, tmp_path):
     for name in ("result.png", "uniform.png"):
         with Image.open(folder / name) as preview:
             assert preview.size == (256, 176)
-    assert set(mine["metrics"]) >= {"psnr", "ssim", "ms_ssim", "roi_psnr", "background_psnr"}
+    assert set(mine["metrics"]) >= {"psnr", "ssim", "ms_ssim", "roi_psnr", "background_psnr", "ssimulacra2",
+                                    "roi_ssimulacra2", "background_ssimulacra2"}
+    # jpegli's uniform file of the same size beside Pillow's: what a user would pick instead.
+    (jpegli,) = result["anchors"]
+    assert jpegli["name"] == "jpegli" and jpegli["bytes"] <= mine["bytes"]
+    assert 0 < jpegli["metrics"]["ssimulacra2"] < 100
     # The subject gets more than the uniform encode gives it, at no larger size.
     assert mine["metrics"]["roi_psnr"] > theirs["metrics"]["roi_psnr"]
     assert (upload.folder / result["map"]["overlay"]).exists()
