@@ -238,3 +238,25 @@ def test_version_prints_the_installed_version_and_exits():
 
     result = run("--version")
     assert result.exit_code == 0 and result.output.strip() == f"roicodec {version('roicodec')}"
+
+
+def test_outputs_never_replace_devices_pipes_maps_or_folders(photo, tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.jpg"
+    os.mkfifo(pipe)
+    result = run("compress", photo, "-o", pipe)
+    assert result.exit_code != 0 and "not a regular file" in result.output
+    assert pipe.is_fifo()
+    result = run("compress", pipe, "-o", tmp_path / "x.jpg")  # a pipe as input: refused, not waited on
+    assert result.exit_code != 0 and "not a regular file" in result.output
+    result = run("compress", photo, "-o", f"{tmp_path}/newdir/")
+    assert result.exit_code != 0 and "needs a file name with an extension" in result.output
+    assert not (tmp_path / "newdir").exists()
+    own_map = tmp_path / "m.jpg"
+    Image.fromarray(np.full((176, 256), 200, np.uint8)).save(own_map)
+    before = own_map.read_bytes()
+    result = run("compress", photo, "--map", own_map, "-o", own_map)
+    assert result.exit_code != 0 and "refusing to overwrite" in result.output and own_map.read_bytes() == before
+    result = run("map", photo, "-o", tmp_path / "map.png", "--overlay", photo)
+    assert result.exit_code != 0 and not (tmp_path / "map.png").exists()  # refused before the map was written

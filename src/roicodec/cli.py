@@ -123,6 +123,9 @@ def _output_codec(name: Optional[str], output: Optional[Path]):
 
     by_name = get_codec(name) if name else None
     by_path = codec_for_path(output) if output else None
+    if output is not None and not output.suffix:
+        # Also what "-o out/newdir/" arrives as (the slash is gone): never a file named "newdir".
+        raise OptionError(f"{output}: the output needs a file name with an extension, e.g. {output / 'photo.jpg'}")
     if output is not None and output.suffix and by_path is None and by_name is None:
         known = " ".join(dict.fromkeys(e for c in all_codecs() for e in c.extensions))
         raise OptionError(f"{output}: no codec writes {output.suffix} files; use one of {known} or --codec")
@@ -204,7 +207,7 @@ def compress(
             fill=fill,
             progressive=progressive,
         )
-        write_atomic(output, result.data, protect=[input])
+        write_atomic(output, result.data, protect=[input, map_path])
     except RoicodecError as error:
         _fail(str(error))
     if report:
@@ -245,6 +248,10 @@ def map_command(
 
     output = output or _default_output(input, "_map.png")
     try:
+        if overlay is not None:  # refused before anything is written, not after the map
+            from .imageio import refuse_protected
+
+            refuse_protected(overlay, [input, output])
         _configure_threads(threads)
         loaded = load_image(input)
         result = importance_map(loaded.pixels, _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha,

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import threading
 import warnings
@@ -186,6 +187,11 @@ def _open_stream(source: PathLike | bytes | bytearray | memoryview, name: str) -
         if not data:
             raise InputError(f"{name}: empty (0 bytes)")
         return io.BytesIO(data)
+    with suppress(OSError):
+        kind = os.stat(source).st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):
+            # Opening a pipe blocks until something writes to it; a device may never end.
+            raise InputError(f"{name}: not a regular file (a pipe, device or socket)")
     try:
         stream = open(source, "rb")
     except FileNotFoundError:
@@ -474,10 +480,15 @@ def write_atomic(path: PathLike, data: bytes, *, protect: Iterable[PathLike | No
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    if str(path).endswith(("/", os.sep)):
+        raise OptionError(f"{path}: names a folder; give the output a file name")
     target = Path(path)
-    _refuse_protected(target, protect)
+    refuse_protected(target, protect)
     if target.is_dir():
         raise RoicodecError(f"{target}: is a directory, cannot write a file there")
+    if target.exists() and not target.is_file():
+        # The rename below would replace a device node or a pipe (as root, /dev/null itself).
+        raise OptionError(f"{target}: not a regular file (a device, pipe or socket); refusing to replace it")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -524,7 +535,9 @@ def save_map_png16(
     return write_atomic(path, buffer.getvalue(), protect=protect)
 
 
-def _refuse_protected(target: Path, protect: Iterable[PathLike | None]) -> None:
+def refuse_protected(target: PathLike, protect: Iterable[PathLike | None]) -> None:
+    """OptionError when ``target`` is one of the ``protect``-ed files (inputs are never overwritten)."""
+    target = Path(target)
     if isinstance(protect, (str, os.PathLike)):  # one path given bare: not its characters
         protect = [protect]
     for guarded in protect:
