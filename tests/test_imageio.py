@@ -726,3 +726,13 @@ def test_a_binary_file_object_is_an_image_source(tmp_path):
         load_image(text)
     with pytest.raises(InputError, match="empty"):
         load_image(io.BytesIO(b""))
+
+
+def test_formats_roicodec_writes_are_read_back(kodim23_small):
+    import roicodec
+    from roicodec.codecs.registry import get_codec
+
+    for name in ("heic", "hevc", "jxl", "avif", "jpeg2000", "webp", "jpegli"):
+        data = get_codec(name).encode(kodim23_small, 60)
+        assert load_image(data).pixels.shape == kodim23_small.shape, name
+        assert roicodec.decode(data).shape == kodim23_small.shape, name

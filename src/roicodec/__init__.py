@@ -23,9 +23,11 @@ def importance_map(image, **options) -> ImportanceMap:
 
 
 def decode(data: bytes):
-    """Decode a compressed file's bytes to an RGB uint8 array with Pillow."""
+    """Decode a compressed file's bytes (any format roicodec writes) to an RGB uint8 array with Pillow."""
     from .codecs.pillow_jpeg import decode as _decode
+    from .imageio import register_format_plugins
 
+    register_format_plugins()
     return _decode(data)
 
 

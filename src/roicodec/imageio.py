@@ -36,6 +36,7 @@ the caller's choice), and a new file gets the usual ``0o666 & ~umask`` mode inst
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import stat
@@ -206,12 +207,37 @@ def _open_stream(source: PathLike | bytes | bytearray | memoryview, name: str) -
     return stream
 
 
+def register_format_plugins() -> None:
+    """Let Pillow read every format roicodec writes (HEIC/HEVC through pillow-heif, JPEG XL through
+    pillow-jxl-plugin); plugins that are not installed are skipped. Done on first need only."""
+    global _PLUGINS_REGISTERED
+    if _PLUGINS_REGISTERED:
+        return
+    _PLUGINS_REGISTERED = True
+    with suppress(ImportError):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    with suppress(ImportError):
+        importlib.import_module("pillow_jxl")  # registers itself on import
+
+
+_PLUGINS_REGISTERED = False
+
+
 def _open_image(stream: BinaryIO, name: str) -> Image.Image:
     """Read the header only; the pixel count is checked before anything is decoded."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(stream)
+            try:
+                return Image.open(stream)
+            except UnidentifiedImageError:
+                if _PLUGINS_REGISTERED:
+                    raise
+                register_format_plugins()  # HEIC, JPEG XL: formats roicodec itself writes
+                stream.seek(0)
+                return Image.open(stream)
     except Image.DecompressionBombError as exc:
         raise InputError(f"{name}: image too large ({_one_line(exc)})") from exc
     except UnidentifiedImageError:

@@ -76,3 +76,32 @@ def test_the_command_lists_failures_and_exits_non_zero(tree, tmp_path):
     assert clean.exit_code == 0 and "0 compressed, 3 already done, 0 failed" in clean.output
     bad = CliRunner().invoke(app, ["batch", str(tree), str(tmp_path / "o2"), "--codec", "bmp"])
     assert bad.exit_code == 2 and "unknown codec" in bad.output
+
+
+def test_inputs_sharing_a_name_get_outputs_of_their_own(tmp_path, kodim23_small):
+    source = tmp_path / "in"
+    source.mkdir()
+    for suffix in (".png", ".tif", ".jpg"):
+        Image.fromarray(kodim23_small).save(source / f"a{suffix}")
+    Image.fromarray(kodim23_small).save(source / "b.png")
+    out = tmp_path / "out"
+    summary = run_batch(source, out, BatchOptions(workers=1, compress={"quality": 60}))
+    assert summary.done == 4 and not summary.failed
+    assert sorted(p.name for p in out.glob("*.jpg")) == ["a.jpg.jpg", "a.png.jpg", "a.tif.jpg", "b.jpg"]
+    again = run_batch(source, out, BatchOptions(workers=1, compress={"quality": 60}))
+    assert again.skipped == 4 and again.done == 0  # each resume finds its own file
+
+
+def test_formats_roicodec_writes_are_batch_inputs_and_an_output_file_is_refused(tmp_path, kodim23_small):
+    from roicodec.codecs.registry import get_codec
+    from roicodec.errors import OptionError
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "own.heic").write_bytes(get_codec("heic").encode(kodim23_small, 60))
+    (source / "own.jxl").write_bytes(get_codec("jxl").encode(kodim23_small, 60))
+    summary = run_batch(source, tmp_path / "out", BatchOptions(workers=1, compress={"quality": 60}))
+    assert summary.done == 2 and not summary.failed
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(OptionError, match="not a folder"):
+        run_batch(source, tmp_path / "file", BatchOptions(workers=1))

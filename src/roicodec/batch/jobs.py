@@ -5,13 +5,15 @@ lets an interrupted run skip what is already done."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
 
 #: Files a batch picks up (case-insensitive), the formats ``roicodec compress`` reads.
-INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".gif")
+INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".gif",
+                  ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k")
 MANIFEST = "manifest.jsonl"
 
 
@@ -65,14 +67,29 @@ def find_jobs(in_dir: str | Path, out_dir: str | Path, extension: str) -> list[J
         raise InputError(f"{root}: not a folder")
     if target.resolve() == root.resolve() or root.resolve() in target.resolve().parents:
         raise OptionError(f"{target}: the output folder must not be the input folder or inside it")
-    jobs = []
+    if target.exists() and not target.is_dir():
+        raise OptionError(f"{target}: exists and is not a folder")
+    found = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
             continue
         if path.suffix.lower() in INPUT_SUFFIXES:
-            jobs.append(Job(path, (target / relative).with_suffix(extension), relative.as_posix()))
-    return jobs
+            found.append((path, relative))
+    names = output_names([relative.as_posix() for _, relative in found], extension)
+    return [Job(path, target / name, relative.as_posix()) for (path, relative), name in zip(found, names)]
+
+
+def output_names(relatives: list[str], extension: str) -> list[str]:
+    """Each input's output path under OUT_DIR (POSIX, relative): its own with the codec's extension.
+
+    a.png, a.jpg and a.tif would all write a.jpg: inputs that share a name keep their own extension
+    in it (a.png.jpg, a.jpg.jpg, a.tif.jpg), so no output overwrites another and every resume finds
+    its own file.
+    """
+    plain = [str(PurePosixPath(relative).with_suffix(extension)) for relative in relatives]
+    counts = Counter(name.lower() for name in plain)  # a.PNG and a.png collide on some file systems too
+    return [name if counts[name.lower()] == 1 else relative + extension for relative, name in zip(relatives, plain)]
 
 
 def parse_manifest(text: str) -> dict[str, dict]:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
-from .jobs import INPUT_SUFFIXES, MANIFEST, BatchOptions, BatchSummary, finished, parse_manifest
+from .jobs import INPUT_SUFFIXES, MANIFEST, BatchOptions, BatchSummary, finished, output_names, parse_manifest
 from .local import Progress, compress_data, failure, new_entry
 
 
@@ -40,15 +40,15 @@ def list_jobs(in_url: str, out_url: str, extension: str) -> list[tuple[str, str,
     out_fs, out_root = _filesystem(out_url)
     if in_fs.protocol == out_fs.protocol and (out_root.rstrip("/") + "/").startswith(in_root.rstrip("/") + "/"):
         raise OptionError(f"{out_url}: the output folder must not be the input folder or inside it")
-    jobs = []
+    found = []
     for path in sorted(in_fs.find(in_root)):
         relative = PurePosixPath(path).relative_to(PurePosixPath(in_root)).as_posix()
         if any(part.startswith(".") for part in relative.split("/")):
             continue
         if PurePosixPath(relative).suffix.lower() in INPUT_SUFFIXES:
-            target = str(PurePosixPath(relative).with_suffix(extension))
-            jobs.append((relative, path, _join(out_root, target, out_fs)))
-    return jobs
+            found.append((relative, path))
+    names = output_names([relative for relative, _ in found], extension)
+    return [(relative, path, _join(out_root, name, out_fs)) for (relative, path), name in zip(found, names)]
 
 
 class Compressor:
