@@ -260,3 +260,16 @@ def test_outputs_never_replace_devices_pipes_maps_or_folders(photo, tmp_path):
     assert result.exit_code != 0 and "refusing to overwrite" in result.output and own_map.read_bytes() == before
     result = run("map", photo, "-o", tmp_path / "map.png", "--overlay", photo)
     assert result.exit_code != 0 and not (tmp_path / "map.png").exists()  # refused before the map was written
+
+
+def test_tiny_pictures_get_the_metrics_they_allow_and_clear_errors(tmp_path):
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (5, 7, 3), dtype=np.uint8)).save(tiny)
+    result = run("compress", tiny, "-o", tmp_path / "tiny.jpg")
+    assert result.exit_code == 0, result.output
+    result = run("metrics", tiny, tmp_path / "tiny.jpg")
+    assert result.exit_code == 0, result.output
+    assert "PSNR (dB)" in result.output and "n/a" in result.output
+    result = run("compress", tiny, "-o", tmp_path / "tiny.heic")
+    assert result.exit_code == 2 and "cannot encode this" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "tiny.heic").exists()

@@ -52,8 +52,9 @@ def evaluate(
         # Too small for the multi-scale metrics: keep what every size allows.
         figures = {key: math.nan for key in ("ssim", "ms_ssim", "ms_ssim_db", "vifp")}
         figures.update(mse=metrics.mse(reference, decoded), psnr=metrics.psnr(reference, decoded),
-                       psnr_hvs=metrics.psnr_hvs(reference, decoded),
-                       psnr_hvs_m=metrics.psnr_hvs_m(reference, decoded))
+                       psnr_hvs=math.nan, psnr_hvs_m=math.nan)
+        if min(height, width) >= 8:  # PSNR-HVS works on whole 8x8 blocks
+            figures.update(psnr_hvs=metrics.psnr_hvs(reference, decoded), psnr_hvs_m=metrics.psnr_hvs_m(reference, decoded))
         if min(height, width) >= 11:
             figures["ssim"] = metrics.ssim(reference, decoded)
     figures["psnr_rgb"] = metrics.psnr_rgb(reference, decoded)

@@ -50,7 +50,9 @@ def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, d
     size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
     result = compress(loaded, codec=options.codec, map_options=MapOptions(**options.map_changes), **options.compress)
     decoded = get_codec(result.codec).decode(result.data)
-    figures = {"psnr": round(psnr(loaded.pixels, decoded), 3), "ssim": round(ssim(loaded.pixels, decoded), 5),
+    tiny = min(decoded.shape[:2]) < 11  # SSIM's window; such pictures get no SSIM (null), as in `metrics`
+    figures = {"psnr": round(psnr(loaded.pixels, decoded), 3),
+               "ssim": None if tiny else round(ssim(loaded.pixels, decoded), 5),
                **perceptual_figures(loaded.pixels, decoded, result)}
     return result.data, {"bytes": result.size_bytes, "bpp": round(result.bpp, 4), "input_bytes": size,
                          "metrics": figures, "method": result.method, "quality": round(result.quality, 2)}

@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..errors import InputError
+
 #: Ordered-dither thresholds (4x4 Bayer matrix), in (0, 1).
 _BAYER = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) + 0.5) / 16
 
@@ -124,7 +126,10 @@ def encode_picture(rgb: np.ndarray, encoder: str, options: dict[str, str], regio
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
     frame.pts, frame.time_base = 0, context.time_base
     graph.push(frame)
-    packets = list(context.encode(graph.pull())) + list(context.encode(None))
+    try:
+        packets = list(context.encode(graph.pull())) + list(context.encode(None))
+    except av.FFmpegError as error:  # x265 refuses pictures below its minimum size, among others
+        raise InputError(f"{encoder} cannot encode this {width}x{height} picture ({error.strerror or error})") from None
     return [bytes(packet) for packet in packets]
 
 
