@@ -273,3 +273,10 @@ def test_tiny_pictures_get_the_metrics_they_allow_and_clear_errors(tmp_path):
     result = run("compress", tiny, "-o", tmp_path / "tiny.heic")
     assert result.exit_code == 2 and "cannot encode this" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "tiny.heic").exists()
+
+
+def test_flags_show_no_type_placeholder_in_help():
+    result = runner.invoke(app, ["compress", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    flags = [line for line in result.output.splitlines() if "--progressive" in line or "--report" in line]
+    assert flags and not any("<bool>" in line for line in flags)

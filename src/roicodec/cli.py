@@ -38,7 +38,7 @@ def _show_version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+def _main(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True, metavar="",
                                        help="Print the version and exit.")) -> None:
     """Options that come before any command (the app's help text is set above)."""
 
@@ -64,8 +64,8 @@ TOP_K_OPTION = typer.Option(defaults.TOP_K, "--top-k", help="Classes fused into 
 FUSION_OPTION = typer.Option("weighted", "--fusion", help="weighted: ReLU(sum p_c M_c); threshold: ReLU(sum p_c ReLU(M_c - alpha) - beta).")
 ALPHA_OPTION = typer.Option(0.0, "--alpha", help="threshold fusion: per-class floor, a fraction of each class map's peak.")
 BETA_OPTION = typer.Option(0.0, "--beta", help="threshold fusion: floor of the fused map.")
-AUG_SMOOTH_OPTION = typer.Option(False, "--aug-smooth", help="Average the map over flipped and rescaled inputs (6x slower).")
-EIGEN_SMOOTH_OPTION = typer.Option(False, "--eigen-smooth", help="Keep the first principal component of the weighted activations.")
+AUG_SMOOTH_OPTION = typer.Option(False, "--aug-smooth", metavar="", help="Average the map over flipped and rescaled inputs (6x slower).")
+EIGEN_SMOOTH_OPTION = typer.Option(False, "--eigen-smooth", metavar="", help="Keep the first principal component of the weighted activations.")
 ERASE_OPTION = typer.Option(0, "--erase", help="Erasing rounds: hide the hottest region, recompute, merge by max (covers whole objects).")
 WEIGHTS_OPTION = typer.Option(None, "--weights", help="State-dict file for vgg16, resnet50 or vit_base_patch16_224 (offline use).")
 TARGET_LAYER_OPTION = typer.Option(None, "--target-layer", help="Layer the map is read from, e.g. layer4[-1] or blocks[-1].norm1.")
@@ -149,7 +149,7 @@ def compress(
     entropy_boost: float = typer.Option(0.0, "--entropy-boost", help="Extra quality for the 10% highest-entropy blocks (edges)."),
     map_path: Optional[Path] = typer.Option(None, "--map", help="Use this importance map (grayscale image, white = important)."),
     method: Optional[Method] = typer.Option(None, "--method", show_default="the codec's default (JPEG: adaptive)", help="adaptive (JPEG): per-block quality in one JPEG; native (WebP, HEIC, HEVC): the encoder's own per-region quantiser; blend: MSROI; prefilter: smooth the background, then one encode; uniform: the codec alone."),
-    progressive: bool = typer.Option(False, "--progressive", help="Write a progressive JPEG."),
+    progressive: bool = typer.Option(False, "--progressive", metavar="", help="Write a progressive JPEG."),
     fill: Optional[str] = typer.Option(None, "--fill", show_default=f"{defaults.FILL} for cut-outs", help="Colour of cut-out regions, and of suppressed classes when given: gray, black, white, mean or #rrggbb."),
     map_method: str = MAP_METHOD_OPTION,
     backbone: str = BACKBONE_OPTION,
@@ -168,8 +168,8 @@ def compress(
     model: Optional[Path] = MODEL_OPTION,
     face_detector: str = FACE_DETECTOR_OPTION,
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
-    report: bool = typer.Option(False, "--report", help="Print size, bpp, PSNR, SSIM, MS-SSIM and SSIMULACRA2 (whole, subject, background) beside same-size uniform files: the codec's, Pillow JPEG's and jpegli's."),
-    report_boxes: Optional[Path] = typer.Option(None, "--boxes", help="With --report: the subject is these boxes (JSON: image name -> [[x0,y0,x1,y1],...], or a list of boxes) instead of the map's region."),
+    report: bool = typer.Option(False, "--report", metavar="", help="Print size, bpp, PSNR, SSIM, MS-SSIM and SSIMULACRA2 (whole, subject, background) beside same-size uniform files: the codec's, Pillow JPEG's and jpegli's."),
+    report_boxes: Optional[Path] = typer.Option(None, "--boxes", help="With --report: the subject is these boxes (JSON: image name -> a list of x0,y0,x1,y1 boxes, or one such list) instead of the map's region."),
 ) -> None:
     """Compress an image to one standard file (JPEG, or any codec) with more quality where the importance map is hot."""
     from .imageio import load_image, write_atomic
@@ -338,7 +338,7 @@ def video_command(
     roi_quality: float = typer.Option(70.0, "--roi-quality", help="Plan quality where the map is hottest (0.51 QP per step around --crf)."),
     bg_quality: float = typer.Option(40.0, "--bg-quality", help="Plan quality where it is coldest."),
     plan: Plan = typer.Option(Plan.quantile, "--plan", help="How the map becomes per-block quality."),
-    uniform: bool = typer.Option(False, "--uniform", help="No regions: the plain encode, for comparison."),
+    uniform: bool = typer.Option(False, "--uniform", metavar="", help="No regions: the plain encode, for comparison."),
     mask_video: Optional[Path] = typer.Option(None, "--mask-video", help="Also write the map as a video (white objects on black)."),
     mask_style: str = typer.Option("binary", "--mask-style", help="binary: the map's top 20 % white; map: the map itself as gray."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Stop after this many frames."),
@@ -404,7 +404,7 @@ def batch_command(
     suppress: Optional[str] = SUPPRESS_OPTION,
     model: Optional[Path] = MODEL_OPTION,
     workers: int = typer.Option(0, "--workers", help="Processes (0: one per core); each loads the network once."),
-    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip files the manifest lists as done."),
+    resume: bool = typer.Option(True, "--resume/--no-resume", metavar="", help="Skip files the manifest lists as done."),
     engine: str = typer.Option("local", "--engine", help="local (a process pool) or ray (a Ray cluster, or Ray on this machine)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (default: start Ray here)."),
 ) -> None:
@@ -485,9 +485,9 @@ def metrics_command(
     compressed: Path = typer.Argument(..., help="The compressed (or any distorted) image."),
     roi: Optional[Path] = typer.Option(None, "--roi", help="Importance map: ROI = map >= --roi-threshold; also weights the saliency-weighted PSNR."),
     roi_threshold: float = typer.Option(0.5, "--roi-threshold", help="Map value from which a pixel is ROI."),
-    boxes: Optional[Path] = typer.Option(None, "--boxes", help="Subject boxes JSON (image name -> [[x0,y0,x1,y1],...]) or a list of boxes."),
-    vqmt_variant: bool = typer.Option(False, "--vqmt-msssim", help="MS-SSIM with VQMT's last-scale weight 1.0."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="Subject boxes JSON: image name -> a list of x0,y0,x1,y1 boxes, or one such list."),
+    vqmt_variant: bool = typer.Option(False, "--vqmt-msssim", metavar="", help="MS-SSIM with VQMT's last-scale weight 1.0."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print one JSON object."),
 ) -> None:
     """Quality of a compressed image against its original: PSNR, SSIM, MS-SSIM, VIFp, PSNR-HVS(-M), ROI."""
     import json
@@ -603,7 +603,7 @@ def serve_command(
     keep_minutes: float = typer.Option(StudioSettingsDefaults.keep_seconds / 60, "--keep-minutes", help="Uploads and results are deleted this long after their last use."),
     threads: int = typer.Option(1, "--threads", help="Torch threads."),
     max_connections: int = typer.Option(64, "--max-connections", help="Open connections at once; more are answered 503 (bounds the memory of uploads in flight)."),
-    access_log: bool = typer.Option(False, "--access-log", help="Print every HTTP request."),
+    access_log: bool = typer.Option(False, "--access-log", metavar="", help="Print every HTTP request."),
 ) -> None:
     """Start the web studio: drop a photo, tune map, codec and target, compare with uniform, download."""
     try:
