@@ -280,3 +280,10 @@ def test_flags_show_no_type_placeholder_in_help():
     assert result.exit_code == 0
     flags = [line for line in result.output.splitlines() if "--progressive" in line or "--report" in line]
     assert flags and not any("<bool>" in line for line in flags)
+
+
+def test_a_long_output_name_is_written(photo, tmp_path):
+    out = tmp_path / ("x" * 246 + ".jpg")  # 250 characters, near the file system's 255
+    result = run("compress", photo, "-o", out, "--quality", "50")
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

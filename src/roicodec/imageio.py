@@ -525,7 +525,8 @@ def write_atomic(path: PathLike, data: bytes, *, protect: Iterable[PathLike | No
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+            # A short fixed prefix, not the target's name: a 250-character name must still fit.
+            dir=target.parent, prefix=".roicodec-", suffix=".tmp", delete=False
         ) as temp:
             temp_name = temp.name
             temp.write(data)

@@ -36,7 +36,7 @@ def save_model(path: str | Path, *, backbone: str, classes: tuple[str, ...], hea
                "head_state": {k: v.detach().clone() for k, v in head.state_dict().items()},
                "tail_state": tail.tunable_state() if (tail is not None and fine_tune) else {},
                "accuracy": accuracy}
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".roicodec-", suffix=".part")  # fits any name
     os.close(handle)
     try:
         torch.save(content, temporary)

@@ -113,7 +113,7 @@ def _open_input(path: Path):
 
 
 def _temporary_beside(target: Path) -> Path:
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".roicodec-", suffix=target.suffix)  # fits any name
     os.close(handle)
     return Path(name)
 
