@@ -287,3 +287,16 @@ def test_a_long_output_name_is_written(photo, tmp_path):
     result = run("compress", photo, "-o", out, "--quality", "50")
     assert result.exit_code == 0, result.output
     assert out.is_file() and [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_pillows_warnings_stay_off_stderr(tmp_path):
+    """A file with corrupt EXIF compresses with nothing on stderr (Pillow warned there before)."""
+    import os
+
+    bad = tmp_path / "bad_exif.jpg"
+    Image.fromarray(np.full((64, 64, 3), 120, np.uint8)).save(bad, exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\xff\xff\x01\x02\x03")
+    done = subprocess.run([sys.executable, "-m", "roicodec", "compress", str(bad), "-o", str(tmp_path / "out.jpg"),
+                           "--map-method", "spectral"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

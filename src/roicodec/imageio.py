@@ -229,7 +229,9 @@ def _open_image(stream: BinaryIO, name: str) -> Image.Image:
     """Read the header only; the pixel count is checked before anything is decoded."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow's own warnings (corrupt EXIF, bombs below the hard limit, ...) would break the
+            # one-line error promise on stderr; what matters is raised, or the picture is fine.
+            warnings.simplefilter("ignore")
             try:
                 return Image.open(stream)
             except UnidentifiedImageError:
@@ -251,14 +253,18 @@ def _decode_opened(image: Image.Image, name: str, max_pixels: int | None) -> _De
     mode, format_, icc = image.mode, image.format, image.info.get("icc_profile")
     try:
         with _truncated_images_refused(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow's own warnings (corrupt EXIF, bombs below the hard limit, ...) would break the
+            # one-line error promise on stderr; what matters is raised, or the picture is fine.
+            warnings.simplefilter("ignore")
             image.load()
     except Image.DecompressionBombError as exc:
         raise InputError(f"{name}: image too large ({_one_line(exc)})") from exc
     except Exception as exc:  # Pillow reports bad data as OSError, SyntaxError, ValueError,
         # struct.error, EOFError, zlib.error, ...: all of them mean this input is unusable
         raise InputError(f"{name}: truncated or corrupt image file ({_one_line(exc)})") from exc
-    upright, exif = _apply_orientation(image)
+    with warnings.catch_warnings():  # "Corrupt EXIF data" and kin: the picture itself is fine
+        warnings.simplefilter("ignore")
+        upright, exif = _apply_orientation(image)
     return _Decoded(upright, mode, format_, icc, exif)
 
 
