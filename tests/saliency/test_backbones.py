@@ -117,3 +117,14 @@ def test_a_target_layer_override_drives_the_map(kodim23):
     assert np.abs(default.values - earlier.values).max() > 0.05
     with pytest.raises(OptionError, match="use gradcam"):  # the head no longer follows the layer
         importance_map(kodim23, method="cam", target_layer="_blocks[-4]")
+
+
+def test_thin_pictures_keep_the_network_input_bounded():
+    from roicodec.saliency.backbones import MAX_ASPECT, load_backbone, preprocess
+
+    backbone = load_backbone("efficientnet-lite0")
+    strip = np.zeros((1, 1000, 3), np.uint8)
+    tensor = preprocess(strip, backbone, 224)
+    assert tensor.shape[3] <= MAX_ASPECT * 224 and tensor.shape[2] >= 1
+    photo = np.zeros((512, 768, 3), np.uint8)
+    assert tuple(preprocess(photo, backbone, 224).shape[2:]) == (224, 336)  # ordinary shapes unchanged

@@ -284,6 +284,11 @@ def load_backbone(name: str = DEFAULT_BACKBONE, *, weights: str | None = None,
         return _load(name, None if weights is None else str(weights), target_layer)
 
 
+#: The network's input is at most this many times its short side long (memory stays bounded whatever
+#: the picture's shape); photos (up to 3:1 panoramas) are not affected.
+MAX_ASPECT = 4
+
+
 def preprocess(rgb: np.ndarray, backbone: Backbone, short_side: int = DEFAULT_SHORT_SIDE) -> torch.Tensor:
     """RGB uint8 (H, W, 3) -> normalised (1, 3, h, w) tensor with the short side resized to ``short_side``
     (or squashed to the fixed square a transformer needs)."""
@@ -293,7 +298,9 @@ def preprocess(rgb: np.ndarray, backbone: Backbone, short_side: int = DEFAULT_SH
     if backbone.square_input:
         size = (backbone.square_input, backbone.square_input)
     else:
-        scale = short_side / min(height, width)
+        # The long side is capped too: a 1x1000 strip scaled to a 224-pixel short side would be a
+        # 224x224000 input (gigabytes of activations); beyond MAX_ASPECT the short side gives way.
+        scale = min(short_side / min(height, width), MAX_ASPECT * short_side / max(height, width))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
     resized = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
     tensor = torch.from_numpy(resized / 255.0).permute(2, 0, 1)
