@@ -489,7 +489,7 @@ def metrics_command(
     vqmt_variant: bool = typer.Option(False, "--vqmt-msssim", metavar="", help="MS-SSIM with VQMT's last-scale weight 1.0."),
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print one JSON object."),
 ) -> None:
-    """Quality of a compressed image against its original: PSNR, SSIM, MS-SSIM, VIFp, PSNR-HVS(-M), ROI."""
+    """Quality of a compressed image against its original: PSNR, SSIM, MS-SSIM, VIFp, PSNR-HVS(-M), SSIMULACRA2, ROI."""
     import json
     import math
 
