@@ -115,8 +115,12 @@ def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions
     if todo:
         started_here = not ray.is_initialized()
         if started_here:
-            ray.init(address=address, num_cpus=None if address else (options.workers or None),
-                     include_dashboard=False, log_to_driver=False, configure_logging=False)
+            try:
+                ray.init(address=address, num_cpus=None if address else (options.workers or None),
+                         include_dashboard=False, log_to_driver=False, configure_logging=False)
+            except ConnectionError as error:  # "auto" or an address with no cluster behind it
+                raise OptionError(f"no Ray cluster at {address!r} ({str(error).splitlines()[0]}); start one "
+                                  "(ray start --head) or leave out --ray-address to run Ray on this machine") from None
         try:
             cpus = int(ray.cluster_resources().get("CPU", 1))
             actors = max(1, min(options.workers or cpus, cpus, len(todo)))
