@@ -41,10 +41,11 @@ MAPS = ("default", "perfect")
 def scores(reference: np.ndarray, decoded: np.ndarray, mask: np.ndarray) -> dict:
     from roicodec import metrics, perceptual
 
+    perceived = perceptual.region_scores(reference, decoded, mask)
     return {
-        "whole": perceptual.ssimulacra2(reference, decoded),
-        "subject": perceptual.subject_ssimulacra2(reference, decoded, mask),
-        "background": perceptual.background_ssimulacra2(reference, decoded, mask),
+        "whole": perceived["ssimulacra2"],
+        "subject": perceived["roi_ssimulacra2"],
+        "background": perceived["background_ssimulacra2"],
         "subject_psnr": metrics.roi_psnr(reference, decoded, mask),
         "background_psnr": metrics.background_psnr(reference, decoded, mask),
     }

@@ -36,7 +36,6 @@ the caller's choice), and a new file gets the usual ``0o666 & ~umask`` mode inst
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import stat
@@ -209,17 +208,16 @@ def _open_stream(source: PathLike | bytes | bytearray | memoryview, name: str) -
 
 def register_format_plugins() -> None:
     """Let Pillow read every format roicodec writes (HEIC/HEVC through pillow-heif, JPEG XL through
-    pillow-jxl-plugin); plugins that are not installed are skipped. Done on first need only."""
+    pillow-jxl-plugin), as each codec registers its own; those not installed are skipped. Done on
+    first need only: importing every codec is not free."""
     global _PLUGINS_REGISTERED
     if _PLUGINS_REGISTERED:
         return
     _PLUGINS_REGISTERED = True
-    with suppress(ImportError):
-        import pillow_heif
+    from .codecs.base import register_decoders
+    from .codecs.registry import all_codecs
 
-        pillow_heif.register_heif_opener()
-    with suppress(ImportError):
-        importlib.import_module("pillow_jxl")  # registers itself on import
+    register_decoders(all_codecs())
 
 
 _PLUGINS_REGISTERED = False

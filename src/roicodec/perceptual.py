@@ -93,6 +93,16 @@ def subject_ssimulacra2(reference: np.ndarray, distorted: np.ndarray, mask: np.n
     return total / area if area else math.nan
 
 
+def region_scores(reference: np.ndarray, distorted: np.ndarray, mask: np.ndarray | None = None) -> dict[str, float]:
+    """``ssimulacra2`` of the whole picture and, with a mask, ``roi_ssimulacra2`` and
+    ``background_ssimulacra2`` (NaN where a region is empty or too small)."""
+    scores = {"ssimulacra2": ssimulacra2(reference, distorted)}
+    if mask is not None:
+        scores["roi_ssimulacra2"] = subject_ssimulacra2(reference, distorted, mask)
+        scores["background_ssimulacra2"] = background_ssimulacra2(reference, distorted, mask)
+    return scores
+
+
 def background_ssimulacra2(reference: np.ndarray, distorted: np.ndarray, mask: np.ndarray) -> float:
     """SSIMULACRA2 of the picture with the subject (``mask``) restored from the reference."""
     _check_rgb_pair(reference, distorted)

@@ -138,16 +138,6 @@ def shifted(plan: np.ndarray, offset: float) -> np.ndarray:
     return np.where(plan <= 0, 0.0, moved)
 
 
-#: libjpeg's scale at quality 100 is 0 (every step 1); step ratios are taken from here up.
-_MIN_SCALE = 1.0
-
-
-def _quality_for_scale(scale: np.ndarray) -> np.ndarray:
-    """Inverse of libjpeg's quality scaling (see codecs/jpeg_tables.quality_scale)."""
-    scale = np.maximum(scale, _MIN_SCALE)
-    return np.clip(np.where(scale >= 100.0, 5000.0 / scale, (200.0 - scale) / 2.0), MIN_QUALITY, MAX_QUALITY)
-
-
 def step_shifted(plan: np.ndarray, stops: float) -> np.ndarray:
     """The plan moved by ``stops`` powers of two of the quantiser step, keeping its step ratios.
 
@@ -158,9 +148,10 @@ def step_shifted(plan: np.ndarray, stops: float) -> np.ndarray:
     A constant ratio is what x264's ROI offsets keep (a QP offset is a step ratio); cut-out blocks
     (0) stay cut out.
     """
-    from .codecs.jpeg_tables import quality_scale
+    from .codecs.jpeg_tables import quality_for_scale, quality_scale
 
-    moved = _quality_for_scale(np.maximum(quality_scale(plan), _MIN_SCALE) * 2.0 ** (-stops))
+    # libjpeg's scale at quality 100 is 0 (every step 1): ratios are taken from a scale of 1 up.
+    moved = quality_for_scale(np.maximum(quality_scale(plan), 1.0) * 2.0 ** (-stops))
     return np.where(plan <= 0, 0.0, moved)
 
 

@@ -68,8 +68,8 @@ def fit_to_size(
     File size is close to exponential in JPEG quality, so the search works on log(size): secant steps
     from ``start`` until the target is bracketed, then false position (Illinois). It stops when the
     size lies in [target * (1 - tolerance), target], when the bracket is exhausted (integers) or after
-    ``max_encodes``. ``initial_slope``: the expected d log(bytes) / d knob before two encodes measure it
-(default: that of JPEG quality). Raises :class:`OptionError` if even ``low`` gives too big a file.
+    ``max_encodes``. ``initial_slope``: the expected d log(bytes) / d knob before two encodes measure
+    it (default: that of JPEG quality). Raises :class:`OptionError` if even ``low`` gives too big a file.
     """
     if target_bytes < 1:
         raise OptionError(f"target size must be at least 1 byte, got {target_bytes}")

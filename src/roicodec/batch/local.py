@@ -74,11 +74,10 @@ def perceptual_figures(reference, decoded, result) -> dict:
     figures = {"ssimulacra2": None, "subject_ssimulacra2": None, "background_ssimulacra2": None}
     if height * width > MAX_SSIMULACRA2_PIXELS:
         return figures
-    figures["ssimulacra2"] = perceptual.ssimulacra2(reference, decoded)
-    if result.importance is not None:
-        mask = roi_mask_from_map(result.importance.values)
-        figures["subject_ssimulacra2"] = perceptual.subject_ssimulacra2(reference, decoded, mask) if mask.any() else math.nan
-        figures["background_ssimulacra2"] = perceptual.background_ssimulacra2(reference, decoded, mask)
+    mask = None if result.importance is None else roi_mask_from_map(result.importance.values)
+    scores = perceptual.region_scores(reference, decoded, mask)
+    figures.update(ssimulacra2=scores["ssimulacra2"], subject_ssimulacra2=scores.get("roi_ssimulacra2"),
+                   background_ssimulacra2=scores.get("background_ssimulacra2"))
     return {key: None if value is None or math.isnan(value) else round(value, 2) for key, value in figures.items()}
 
 

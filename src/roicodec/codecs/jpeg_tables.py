@@ -46,6 +46,13 @@ def quality_scale(quality: float | np.ndarray) -> np.ndarray:
     return np.where(q < 50, 5000.0 / q, 200.0 - 2.0 * q)
 
 
+def quality_for_scale(scale: float | np.ndarray) -> np.ndarray:
+    """Inverse of :func:`quality_scale`: the (fractional) quality whose scale this is, in [1, 100];
+    scales below 1 (quality 100 is 0) count as 1."""
+    scale = np.maximum(np.asarray(scale, dtype=np.float64), 1.0)
+    return np.clip(np.where(scale >= 100.0, 5000.0 / scale, (200.0 - scale) / 2.0), 1.0, 100.0)
+
+
 def scaled_table(base: np.ndarray, quality: float) -> np.ndarray:
     """The baseline table for a quality (steps clipped to 1..255).
 

@@ -1,5 +1,5 @@
 """jpegli (Google's JPEG encoder, through ``pyjpegli``): standard JPEG files, better than libjpeg-turbo's
-at equal size by about 7 SSIMULACRA2 points (BENCHMARKS.md).
+at equal size by 2-6 SSIMULACRA2 points at the q25-q75 sizes (BENCHMARKS.md, perceptual section).
 
 Two uses: the uniform anchor a user would otherwise pick (``--codec jpegli``), and its quantisation
 tables, which roicodec's adaptive JPEG encoder writes instead of the IJG tables

@@ -214,11 +214,15 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     if uniform is not None:
         files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png",
                                      quality=uniform[1], strategy="uniform")
-    anchors = [{"name": other.name, "label": other.label,
-                **(_measured(rgb, other, made[other.name][0], mask, importance.values, folder / f"anchor-{other.name}.png",
-                             quality=made[other.name][1], strategy="uniform") if made[other.name] else
-                   {"missing": f"no uniform {other.label} file is as small as {result.size_bytes} bytes"})}
-               for other in others]
+    anchors = []
+    for other in others:
+        anchor = {"name": other.name, "label": other.label}
+        if made[other.name] is None:
+            anchor["missing"] = f"no uniform {other.label} file is as small as {result.size_bytes} bytes"
+        else:
+            data, quality = made[other.name]
+            anchor.update(_measured(rgb, other, data, mask, importance.values, None, quality=quality, strategy="uniform"))
+        anchors.append(anchor)
     lap("measure")
     progress("done", 1.0)
     return {
@@ -244,9 +248,10 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     }
 
 
-def _measured(rgb, codec, data: bytes, mask, weights, preview: Path, **described) -> dict:
+def _measured(rgb, codec, data: bytes, mask, weights, preview: Path | None, **described) -> dict:
     decoded = codec.decode(data)
-    write_png(preview, decoded)
+    if preview is not None:  # the page shows the result and the codec's uniform file, not the other anchors
+        write_png(preview, decoded)
     figures = evaluate(rgb, decoded, size_bytes=len(data), mask=mask, weights=weights)
     shown = {k: (None if math.isnan(figures[k]) else round(figures[k], 4)) for k in SHOWN_METRICS if k in figures}
     return {"bytes": len(data), "bpp": round(figures["bpp"], 4), "ratio": round(figures["ratio"], 2),
