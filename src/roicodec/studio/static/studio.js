@@ -31,8 +31,11 @@ const state = {
   result: null,        // the latest finished result, and its job id
   resultJob: null,
   timer: null,
-  values: {quality: 75, size: null, bpp: 1},
-  view: {zoom: 1, cx: 0.5, cy: 0.5, fitted: true},
+  values: {quality: 50, size: null, bpp: 0.75},  // the server's default target replaces its own kind
+  // One view for every picture, in the picture's own terms: `scale` screen pixels per picture pixel
+  // (the same in every view, so "200 %" means the same everywhere), the picture point at the centre.
+  // While `fitted`, each view fits the whole picture instead.
+  view: {scale: 1, cx: 0.5, cy: 0.5, fitted: true},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -89,8 +92,9 @@ function setTargetKind(kind) {
   input.max = limits.max;
   input.step = kind === "quality" ? "1" : "any";
   if (state.values[kind] === null && state.upload) {
-    // 1 bit per pixel, in KB, as a starting size.
-    state.values[kind] = Math.max(1, Math.round(state.upload.width * state.upload.height / 8 / 1000));
+    // The default bits per pixel, in KB, as a starting size.
+    const pixels = state.upload.width * state.upload.height;
+    state.values[kind] = Math.max(1, Math.round(state.values.bpp * pixels / 8 / 1000));
   }
   input.value = state.values[kind] ?? "";
 }
@@ -117,9 +121,10 @@ async function init() {
   fillStrategies();
   $("class-groups").replaceChildren(...state.options.class_groups.map((g) => new Option(g)));
   $("target-kind").value = d.target;
-  state.values.quality = d.value;
+  state.values[d.target] = d.value;
   setTargetKind(d.target);
   showLimits();
+  showLegend(state.options.overlay);
 
   for (const id of ["map-method", "backbone", "strategy"]) $(id).addEventListener("change", () => compressSoon(0));
   $("codec").addEventListener("change", () => { fillStrategies(); compressSoon(0); });
@@ -192,6 +197,9 @@ async function uploadFile(file) {
     $(id).src = upload.original;
   }
   $("downloads").hidden = true;
+  $("caption-result").textContent = describe("result");
+  $("caption-uniform").textContent = describe("uniform");
+  updateSlider();
   $("sizes").querySelector("tbody").replaceChildren();
   $("metrics").querySelector("tbody").replaceChildren();
   fitView();
@@ -217,11 +225,12 @@ async function submitJob() {
   }
   hideError();
   $("views").classList.add("updating");
+  markNumbersStale("updating…");
   let job;
   try {
     job = await api("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(request)});
   } catch (error) {
-    finishWaiting();
+    finishWaiting(true);
     showError(error.message);
     return;
   }
@@ -237,7 +246,7 @@ async function followJob(job) {
       return;
     }
     if (job.state === "failed") {
-      finishWaiting();
+      finishWaiting(true);
       showError(job.error);
       return;
     }
@@ -250,16 +259,25 @@ async function followJob(job) {
     try {
       job = await api(`/api/jobs/${job.id}`);
     } catch (error) {
-      finishWaiting();
+      finishWaiting(true);
       showError(error.message);
       return;
     }
   }
 }
 
-function finishWaiting() {
+function finishWaiting(failed = false) {
   hideProgress();
   $("views").classList.remove("updating");
+  if (failed) markNumbersStale(state.result ? "not updated" : null);
+}
+
+// The numbers shown belong to the previous settings until a new result arrives: dimmed, with a note
+// beside the headings ("updating…" while it is computed, "not updated" after a failure).
+function markNumbersStale(note) {
+  $("numbers").classList.toggle("stale", Boolean(note));
+  $("numbers").setAttribute("aria-busy", String(note === "updating…"));
+  for (const element of $("numbers").querySelectorAll(".stale-note")) element.textContent = note || "updating…";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +285,35 @@ function finishWaiting() {
 
 function jobFile(jobId, name) {
   return `/api/jobs/${jobId}/files/${name}`;
+}
+
+// What a picture is, for the captions and the slider's sides: which file, codec, size.
+function describe(which) {
+  const upload = state.upload;
+  if (which === "original" || (upload && !state.result)) {
+    return upload ? `original ${upload.name}: ${formatBytes(upload.bytes)}` : "original";
+  }
+  if (!state.result) return which === "result" ? "roicodec" : "uniform, same size";
+  const {codec, files} = state.result;
+  if (which === "result") {
+    const file = files.result;
+    return `roicodec ${codec.label} ${file.strategy}: ${formatBytes(file.bytes)}, ${file.bpp.toFixed(3)} bpp`;
+  }
+  return files.uniform
+    ? `uniform ${codec.label}, same size: ${formatBytes(files.uniform.bytes)}, q ${files.uniform.quality}`
+    : `uniform: ${state.result.uniform_missing}`;
+}
+
+// The colour bar under the importance map: the overlay's colormap as the server made it.
+function showLegend(overlay) {
+  const last = overlay.stops.length - 1;
+  const stops = overlay.stops.map(([r, g, b], i) => `rgb(${r}, ${g}, ${b}) ${(100 * i / last).toFixed(1)}%`);
+  $("colorbar").style.backgroundImage = `linear-gradient(to right, ${stops.join(", ")})`;
+  $("colorbar").title = `${overlay.colormap} colormap, blended ${Math.round(100 * overlay.opacity)}% over the photo`;
+  const threshold = `${100 * state.options.roi_threshold}%`;
+  $("colorbar-threshold").style.left = threshold;
+  $("colorbar-threshold-label").style.left = threshold;
+  $("colorbar-threshold-label").textContent = `${state.options.roi_threshold}: subject from here`;
 }
 
 function showResult(job) {
@@ -278,11 +325,8 @@ function showResult(job) {
   if (files.uniform) $("uniform-img").src = jobFile(job.id, "uniform.png");
   else $("uniform-img").removeAttribute("src");
   $("overlay-img").src = jobFile(job.id, "overlay.png");
-  const strategy = files.result.strategy;
-  $("caption-result").textContent = `roicodec ${result.codec.label} ${strategy}: ${formatBytes(files.result.bytes)}, ${files.result.bpp.toFixed(3)} bpp`;
-  $("caption-uniform").textContent = files.uniform
-    ? `uniform ${result.codec.label}, same size: ${formatBytes(files.uniform.bytes)}, q ${files.uniform.quality}`
-    : `uniform: ${result.uniform_missing}`;
+  $("caption-result").textContent = describe("result");
+  $("caption-uniform").textContent = describe("uniform");
   updateSlider();
 
   const download = $("download");
@@ -301,6 +345,7 @@ function showResult(job) {
     (map.cues && map.cues.length ? `; cues: ${map.cues.map((c) => `${c.name} ${(100 * c.share).toFixed(0)}%`).join(", ")}` : "");
   showSizes(result);
   showMetrics(result);
+  markNumbersStale(null);
 }
 
 const COMPARISON_NOTE = "Uniform: the largest uniform file of this codec not bigger than roicodec's; " +
@@ -387,44 +432,53 @@ function imageSize() {
   return state.upload ? [state.upload.width, state.upload.height] : [1, 1];
 }
 
-// The view is kept in the picture's own terms (zoom relative to "fit", the picture point at the
-// centre), so views of different sizes show the same part of the picture.
+// The view is kept in the picture's own terms (screen pixels per picture pixel, the picture point at
+// the centre), so views of different sizes show the same part of the picture at the same zoom.
+// "Screen pixels" are the device's: 100 % shows each picture pixel on one pixel of the screen.
 function layout(viewport) {
   const box = viewport.getBoundingClientRect();
   const [width, height] = imageSize();
   const fit = Math.min(box.width / width, box.height / height) || 1;
-  const scale = fit * state.view.zoom;
+  const scale = state.view.fitted ? fit : state.view.scale;  // CSS pixels per picture pixel
   return {box, fit, scale, x: box.width / 2 - state.view.cx * scale, y: box.height / 2 - state.view.cy * scale};
 }
 
 function fitView() {
   const [width, height] = imageSize();
-  state.view = {zoom: 1, cx: width / 2, cy: height / 2, fitted: true};
+  state.view = {scale: 1, cx: width / 2, cy: height / 2, fitted: true};
   applyView();
 }
 
-function zoomAround(viewport, factor, mx, my) {
+const MAX_ZOOM = 32;  // device pixels per picture pixel
+
+function zoomAround(viewport, factorOf, mx, my) {
   const {box, fit, scale, x, y} = layout(viewport);
-  const zoom = Math.min(32 / fit, Math.max(0.25, state.view.zoom * factor));
-  const newScale = fit * zoom;
+  const dpr = window.devicePixelRatio || 1;
+  const newScale = Math.min(MAX_ZOOM / dpr, Math.max(Math.min(fit, 1 / dpr) / 4, factorOf(scale) * scale));
   const px = (mx - x) / scale;  // the picture point under the pointer stays there
   const py = (my - y) / scale;
   const nx = mx - px * newScale;
   const ny = my - py * newScale;
-  state.view = {zoom, cx: (box.width / 2 - nx) / newScale, cy: (box.height / 2 - ny) / newScale, fitted: false};
+  state.view = {scale: newScale, cx: (box.width / 2 - nx) / newScale, cy: (box.height / 2 - ny) / newScale,
+                fitted: false};
   applyView();
 }
 
 function applyView() {
-  let shownScale = null;
+  const dpr = window.devicePixelRatio || 1;
   for (const viewport of viewports()) {
     const {scale, x, y} = layout(viewport);
     const transform = `translate(${x}px, ${y}px) scale(${scale})`;
     for (const img of viewport.querySelectorAll("img")) img.style.transform = transform;
-    viewport.classList.toggle("pixelated", scale >= 2);
-    if (shownScale === null) shownScale = scale;
+    viewport.classList.toggle("pixelated", scale * dpr >= 2);
   }
-  $("zoom-level").textContent = state.view.fitted || shownScale === null ? "fit" : `${Math.round(shownScale * 100)}%`;
+  // "fit" has no single number (each view fits its own box); any other zoom is the same in every view.
+  const shown = viewports()[0];
+  const percent = Math.round((shown ? layout(shown).scale : state.view.scale) * dpr * 100);
+  $("zoom-level").textContent = state.view.fitted ? "fit" : `${percent} %`;
+  $("zoom-level").title = state.view.fitted
+    ? `the whole picture in each view (${percent} % in this one)`
+    : `${percent} %: each picture pixel is ${percent / 100} screen pixels wide, in every view`;
 }
 
 function setUpZoom() {
@@ -432,7 +486,8 @@ function setUpZoom() {
     viewport.addEventListener("wheel", (event) => {
       event.preventDefault();
       const box = viewport.getBoundingClientRect();
-      zoomAround(viewport, event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX - box.left, event.clientY - box.top);
+      const factor = event.deltaY < 0 ? 1.2 : 1 / 1.2;
+      zoomAround(viewport, () => factor, event.clientX - box.left, event.clientY - box.top);
     }, {passive: false});
     let last = null;
     viewport.addEventListener("pointerdown", (event) => {
@@ -445,6 +500,7 @@ function setUpZoom() {
       const {scale} = layout(viewport);
       state.view.cx -= (event.clientX - last[0]) / scale;
       state.view.cy -= (event.clientY - last[1]) / scale;
+      state.view.scale = scale;  // a fitted view keeps its scale once dragged
       state.view.fitted = false;
       last = [event.clientX, event.clientY];
       applyView();
@@ -456,13 +512,14 @@ function setUpZoom() {
   const centre = (factorOf) => {
     const viewport = viewports()[0];
     if (!viewport) return;
-    const {box, fit} = layout(viewport);
-    zoomAround(viewport, factorOf(fit), box.width / 2, box.height / 2);
+    const {box} = layout(viewport);
+    zoomAround(viewport, factorOf, box.width / 2, box.height / 2);
   };
   $("zoom-in").addEventListener("click", () => centre(() => 1.5));
   $("zoom-out").addEventListener("click", () => centre(() => 1 / 1.5));
   $("zoom-fit").addEventListener("click", fitView);
-  $("zoom-1").addEventListener("click", () => centre((fit) => 1 / (fit * state.view.zoom)));
+  // 1:1 is one picture pixel per device pixel.
+  $("zoom-1").addEventListener("click", () => centre((scale) => 1 / ((window.devicePixelRatio || 1) * scale)));
   window.addEventListener("resize", applyView);
 }
 
@@ -470,6 +527,11 @@ function setUpSlider() {
   $("slider").addEventListener("input", updateSlider);
   $("slider-left-source").addEventListener("change", updateSlider);
   $("slider-right-source").addEventListener("change", updateSlider);
+}
+
+function sliderSide(which) {
+  const missing = which === "uniform" && state.result && !state.result.files.uniform;
+  return describe(which) + (missing ? " (showing the original)" : "");
 }
 
 function sourceUrl(which) {
@@ -483,6 +545,8 @@ function updateSlider() {
   const position = Number($("slider").value);
   $("slider-left-layer").style.clipPath = `inset(0 ${100 - position}% 0 0)`;
   $("slider-line").style.left = `calc(${position}% - 1px)`;
+  $("slider-left-label").textContent = `◀ Left: ${sliderSide($("slider-left-source").value)}`;
+  $("slider-right-label").textContent = `Right: ${sliderSide($("slider-right-source").value)} ▶`;
   const left = sourceUrl($("slider-left-source").value);
   const right = sourceUrl($("slider-right-source").value);
   if (left && !$("slider-left").src.endsWith(left)) $("slider-left").src = left;
