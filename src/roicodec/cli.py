@@ -7,18 +7,54 @@ is written then, and the input file is never overwritten.
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import defaults
 from .errors import OptionError, RoicodecError
 from .studio.settings import StudioSettings as StudioSettingsDefaults
 
+EXIT_BAD_INPUT = 2
+#: click's UsageError (unknown option, bad value, missing argument), from the click typer uses: its own
+#: copy in newer typer versions, the click package in older ones.
+_USAGE_ERROR = next(kind for kind in typer.BadParameter.__mro__ if kind.__name__ == "UsageError")
+
+
+@contextmanager
+def _usage_errors_in_one_line():
+    """A usage error as every other error: one line on stderr and exit code 2, not click's usage text
+    in a framed panel. Bare ``roicodec`` still shows the help (typer's own check is by name too)."""
+    try:
+        yield
+    except _USAGE_ERROR as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            raise
+        hint = f" (see {error.ctx.command_path} --help)" if error.ctx is not None else ""
+        _fail(" ".join(error.format_message().split()) + hint)
+
+
+class _OneLineErrors(TyperGroup):
+    """The command group, with usage errors in the one-line form (they arise while its arguments or a
+    command's are parsed, or in a command's callbacks)."""
+
+    def make_context(self, *args, **kwargs):
+        with _usage_errors_in_one_line():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _usage_errors_in_one_line():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -43,7 +79,6 @@ def _main(version: bool = typer.Option(False, "--version", callback=_show_versio
     """Options that come before any command (the app's help text is set above)."""
 
 
-EXIT_BAD_INPUT = 2
 MAX_CLASSES_SHOWN = 8
 MAP_METHOD_HELP = ("subject (default: people, objects grown to their extent, the frame's centre), objects (the "
                    "objects cue alone), people (faces grown to head and shoulders), "
@@ -100,9 +135,22 @@ class Plan(str, Enum):
     two_level = "two-level"
 
 
+def _one_line(text: str) -> str:
+    """A message as one line whatever it quotes (a file name may hold a line break)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"roicodec: error: {message}", err=True)
+    typer.echo(f"roicodec: error: {_one_line(message)}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _output_path(text: str) -> Path:
+    """An output option's value. A trailing slash names a folder, and Path() would drop it silently
+    ("-o photo.jpg/" would write the file photo.jpg), so it is refused here, while it is still seen."""
+    if text.endswith(("/", os.sep)):
+        raise typer.BadParameter(f"{text}: names a folder; give the output a file name")
+    return Path(text)
 
 
 def _configure_threads(threads: int) -> None:
@@ -124,7 +172,7 @@ def _output_codec(name: Optional[str], output: Optional[Path]):
     by_name = get_codec(name) if name else None
     by_path = codec_for_path(output) if output else None
     if output is not None and not output.suffix:
-        # Also what "-o out/newdir/" arrives as (the slash is gone): never a file named "newdir".
+        # "-o out/newdir" (a trailing slash is refused when the option is read): never a file named "newdir".
         raise OptionError(f"{output}: the output needs a file name with an extension, e.g. {output / 'photo.jpg'}")
     if output is not None and output.suffix and by_path is None and by_name is None:
         known = " ".join(dict.fromkeys(e for c in all_codecs() for e in c.extensions))
@@ -137,7 +185,7 @@ def _output_codec(name: Optional[str], output: Optional[Path]):
 @app.command()
 def compress(
     input: Path = typer.Argument(..., help="Image to compress (PNG, JPEG, TIFF, WebP, BMP, ...)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT.roi.jpg", help="Output file; its extension picks the codec unless --codec is given."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", parser=_output_path, metavar="<path>", show_default="INPUT.roi.jpg", help="Output file; its extension picks the codec unless --codec is given."),
     codec: Optional[str] = typer.Option(None, "--codec", show_default="from the output's extension, else jpeg", help="jpeg, jpegli (Google's encoder: uniform or prefilter), webp, jpeg2000, avif, heic, hevc (x265 with per-block QP offsets, written as .heic) or jxl (see `roicodec codecs`)."),
     quality: Optional[float] = typer.Option(None, "--quality", "-q", show_default=f"{defaults.QUALITY:g}", help="Mean quality over the image, 1-100."),
     target_size: Optional[str] = typer.Option(None, "--target-size", help="Largest output that fits, e.g. 40KB, 1.5MB, 38KiB."),
@@ -221,8 +269,8 @@ def compress(
 @app.command("map")
 def map_command(
     input: Path = typer.Argument(..., help="Image to analyse."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", show_default="INPUT_map.png", help="16-bit grayscale PNG."),
-    overlay: Optional[Path] = typer.Option(None, "--overlay", help="Also write the map as a heatmap over the photo."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", parser=_output_path, metavar="<path>", show_default="INPUT_map.png", help="16-bit grayscale PNG."),
+    overlay: Optional[Path] = typer.Option(None, "--overlay", parser=_output_path, metavar="<path>", help="Also write the map as a heatmap over the photo."),
     map_method: str = MAP_METHOD_OPTION,
     backbone: str = BACKBONE_OPTION,
     classes: Optional[str] = CLASSES_OPTION,
@@ -248,10 +296,11 @@ def map_command(
 
     output = output or _default_output(input, "_map.png")
     try:
-        if overlay is not None:  # refused before anything is written, not after the map
-            from .imageio import refuse_protected
+        from .imageio import check_output
 
-            refuse_protected(overlay, [input, output])
+        check_output(output, protect=[input])  # both refused before the work, not after the map
+        if overlay is not None:
+            check_output(overlay, protect=[input, output])
         _configure_threads(threads)
         loaded = load_image(input)
         result = importance_map(loaded.pixels, _map_options(map_method, backbone, classes, suppress, top_k, fusion, alpha,
@@ -328,7 +377,7 @@ def train_classifier_command(
 @app.command("video")
 def video_command(
     input: Path = typer.Argument(..., help="Video to re-encode (any container and codec ffmpeg reads)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output video: .mp4, .mov or .mkv."),
+    output: Path = typer.Option(..., "-o", "--output", parser=_output_path, metavar="<path>", help="Output video: .mp4, .mov or .mkv."),
     codec: str = typer.Option("h264", "--codec", help="h264 (x264) or h265 (x265)."),
     crf: Optional[float] = typer.Option(None, "--crf", show_default="23 (h264), 28 (h265)", help="Constant rate factor, as in ffmpeg."),
     target_bitrate: Optional[str] = typer.Option(None, "--target-bitrate", help="Average video bitrate instead of --crf, e.g. 800k or 2M."),
@@ -339,7 +388,7 @@ def video_command(
     bg_quality: float = typer.Option(40.0, "--bg-quality", help="Plan quality where it is coldest."),
     plan: Plan = typer.Option(Plan.quantile, "--plan", help="How the map becomes per-block quality."),
     uniform: bool = typer.Option(False, "--uniform", metavar="", help="No regions: the plain encode, for comparison."),
-    mask_video: Optional[Path] = typer.Option(None, "--mask-video", help="Also write the map as a video (white objects on black)."),
+    mask_video: Optional[Path] = typer.Option(None, "--mask-video", parser=_output_path, metavar="<path>", help="Also write the map as a video (white objects on black)."),
     mask_style: str = typer.Option("binary", "--mask-style", help="binary: the map's top 20 % white; map: the map itself as gray."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Stop after this many frames."),
     map_method: str = typer.Option(defaults.VIDEO_MAP_METHOD, "--map-method",
@@ -452,7 +501,7 @@ def batch_command(
     typer.echo(f"{out_dir}: {summary.done} compressed, {summary.skipped} already done, {len(summary.failed)} failed, "
                f"{summary.seconds:.1f} s ({summary.rate:.2f} images/s){saved}; manifest: {out_dir.rstrip('/')}/manifest.jsonl")
     for relative, error in summary.failed:
-        typer.echo(f"  failed: {relative}: {error}", err=True)
+        typer.echo(f"  failed: {_one_line(relative)}: {_one_line(error)}", err=True)
     if summary.failed:
         raise typer.Exit(1)
 

@@ -36,6 +36,7 @@ the caller's choice), and a new file gets the usual ``0o666 & ~umask`` mode inst
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import stat
@@ -249,6 +250,8 @@ def _open_image(stream: BinaryIO, name: str) -> Image.Image:
 def _decode_opened(image: Image.Image, name: str, max_pixels: int | None) -> _Decoded:
     _check_size(image.width, image.height, name, max_pixels)
     mode, format_, icc = image.mode, image.format, image.info.get("icc_profile")
+    if format_ == "TIFF":
+        _silence_libtiff()
     try:
         with _truncated_images_refused(), warnings.catch_warnings():
             # Pillow's own warnings (corrupt EXIF, bombs below the hard limit, ...) would break the
@@ -264,6 +267,35 @@ def _decode_opened(image: Image.Image, name: str, max_pixels: int | None) -> _De
         warnings.simplefilter("ignore")
         upright, exif = _apply_orientation(image)
     return _Decoded(upright, mode, format_, icc, exif)
+
+
+_libtiff_silenced = False
+
+
+def _silence_libtiff() -> None:
+    """Turn off libtiff's own messages, once per process, before the first TIFF decode.
+
+    libtiff prints warnings and errors straight to file descriptor 2 ("TIFFReadDirectory: Warning,
+    Unknown field with tag ...", "TIFFFetchStripThing: Incompatible type ..."): a second line beside
+    roicodec's one-line error, or noise on a good file. Pillow does not expose the handlers, and the
+    exception it raises already says the file is bad. So both handlers of the libtiff that Pillow loaded
+    (found among the process's mapped files; Linux only, elsewhere nothing changes) are set to none.
+    Redirecting file descriptor 2 instead would also swallow other threads' output (the studio).
+    """
+    global _libtiff_silenced
+    if _libtiff_silenced:
+        return
+    _libtiff_silenced = True
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if os.path.basename(line.split()[-1]).startswith("libtiff")}
+        for path in paths:
+            library = ctypes.CDLL(path)  # the copy already loaded: dlopen returns its handle
+            for setter in (library.TIFFSetWarningHandler, library.TIFFSetErrorHandler):
+                setter.argtypes, setter.restype = [ctypes.c_void_p], ctypes.c_void_p
+                setter(None)
+    except (OSError, AttributeError):  # no /proc (not Linux), or not a libtiff we can talk to
+        pass
 
 
 def _apply_orientation(image: Image.Image) -> tuple[Image.Image, bytes | None]:
@@ -510,15 +542,7 @@ def write_atomic(path: PathLike, data: bytes, *, protect: Iterable[PathLike | No
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
-    if str(path).endswith(("/", os.sep)):
-        raise OptionError(f"{path}: names a folder; give the output a file name")
-    target = Path(path)
-    refuse_protected(target, protect)
-    if target.is_dir():
-        raise RoicodecError(f"{target}: is a directory, cannot write a file there")
-    if target.exists() and not target.is_file():
-        # The rename below would replace a device node or a pipe (as root, /dev/null itself).
-        raise OptionError(f"{target}: not a regular file (a device, pipe or socket); refusing to replace it")
+    target = check_output(path, protect=protect)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -546,6 +570,25 @@ def write_atomic(path: PathLike, data: bytes, *, protect: Iterable[PathLike | No
             raise RoicodecError(f"{target}: cannot write ({_os_reason(exc)})") from exc
         raise
     _fsync_directory(target.parent)
+    return target
+
+
+def check_output(path: PathLike, *, protect: Iterable[PathLike | None] = ()) -> Path:
+    """The output ``path`` if a file may be written there, else OptionError (or RoicodecError for a
+    folder): callers check before the work, so a refused output costs nothing and leaves nothing.
+
+    Refused: a name ending in a slash (a folder), a ``protect``-ed (input) file, a folder, and anything
+    but a regular file - a device, pipe or socket, also behind a symlink: the rename that writes the
+    file would replace it (as root, /dev/null itself).
+    """
+    if str(path).endswith(("/", os.sep)):
+        raise OptionError(f"{path}: names a folder; give the output a file name")
+    target = Path(path)
+    refuse_protected(target, protect)
+    if target.is_dir():
+        raise RoicodecError(f"{target}: is a directory, cannot write a file there")
+    if target.exists() and not target.is_file():
+        raise OptionError(f"{target}: not a regular file (a device, pipe or socket); refusing to replace it")
     return target
 
 

@@ -24,6 +24,8 @@ PERFECT_MAP_SIGMA = 16.0
 def load_boxes_file(path: Path | str) -> dict[str, list[list[float]]] | list[list[float]]:
     """Read a boxes JSON file; keys starting with '_' (comments) are dropped."""
     path = Path(path)
+    if path.exists() and not (path.is_file() or path.is_dir()):  # reading a pipe would wait forever
+        raise InputError(f"{path}: not a regular file (a pipe, device or socket)")
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -31,10 +33,22 @@ def load_boxes_file(path: Path | str) -> dict[str, list[list[float]]] | list[lis
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"{path}: not a readable boxes JSON file ({error})") from None
     if isinstance(data, dict):
-        return {k: v for k, v in data.items() if not k.startswith("_")}
+        data = {k: v for k, v in data.items() if not k.startswith("_")}
+        for name, boxes in data.items():
+            _check_boxes(boxes, f"{path}: {name}")
+        return data
     if isinstance(data, list):
+        _check_boxes(data, str(path))
         return data
     raise InputError(f"{path}: expected an object of image name -> boxes, or a list of boxes")
+
+
+def _check_boxes(boxes: object, where: str) -> None:
+    """A list of [x0, y0, x1, y1] number lists, or InputError naming the file and the image."""
+    for box in boxes if isinstance(boxes, list) else [boxes]:
+        numbers = isinstance(box, list) and len(box) == 4
+        if not (numbers and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
+            raise InputError(f"{where}: expected a list of [x0, y0, x1, y1] boxes, got {json.dumps(box)[:60]}")
 
 
 def boxes_for(boxes, image_name: str) -> list[list[float]] | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import RoicodecError
+from ..errors import OptionError, RoicodecError
 from .jobs import MANIFEST, BatchOptions, BatchSummary, Job, already_done, find_jobs, read_manifest
 
 #: progress(finished now, to do in this run, files per second)
@@ -24,7 +24,7 @@ _WORKER: dict = {}
 
 
 def _start_worker(options: BatchOptions) -> None:
-    """Runs once in each worker process: threads, then the network loaded by one small map."""
+    """Runs once in each worker process: threads, the network loaded by one small map, the settings checked."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -34,7 +34,39 @@ def _start_worker(options: BatchOptions) -> None:
 
     if options.compress.get("method") != "uniform":
         importance_map(np.zeros((64, 64, 3), np.uint8), **options.map_changes)
+    check_settings(options)
     _WORKER["options"] = options
+
+
+def _start_pool_worker(options: BatchOptions) -> None:
+    """The pool's initializer. Its error (bad settings, an unknown map method, class or model file) would
+    break the pool with a traceback; it is kept instead, every file answers with it, and the parent stops."""
+    try:
+        _start_worker(options)
+    except RoicodecError as error:
+        _WORKER["setup_error"] = str(error)
+
+
+def check_settings(options: BatchOptions) -> None:
+    """Refuse bad settings once, before any file (in each worker as it starts: the parent runs no
+    encoder before it forks): they compress a small made-up picture with a made-up map, so a quality of
+    0 or a bad fill is one error, not one per file. Targets are checked for their form only: whether
+    one can be met depends on each picture."""
+    from .. import compress
+    from ..ratecontrol import bpp_to_bytes
+
+    settings = dict(options.compress)
+    target_size, target_bpp = settings.pop("target_size", None), settings.pop("target_bpp", None)
+    if target_size is not None and target_bpp is not None:
+        raise OptionError("give either a target size or a target bpp, not both")
+    if (target_size is not None or target_bpp is not None) and settings.get("quality") is not None:
+        raise OptionError("give either a quality or a target size/bpp, not both")
+    if target_bpp is not None:
+        bpp_to_bytes(float(target_bpp), 64, 64)
+    y, x = np.mgrid[0:64, 0:64]
+    picture = np.stack([x * 4, y * 4, (x + y) * 2], axis=-1).astype(np.uint8)
+    half = (x >= 32).astype(np.float32)  # subject and background, so cut-outs (and --fill) are used
+    compress(picture, codec=options.codec, importance=half, **settings)
 
 
 def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, dict]:
@@ -95,6 +127,8 @@ def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
     """One local file: compress, write atomically (never over the input), measure."""
     from ..imageio import write_atomic
 
+    if "setup_error" in _WORKER:
+        return {"setup_error": _WORKER["setup_error"]}
     options = options or _WORKER["options"]
     started = time.perf_counter()
     entry = new_entry(job.relative, str(job.output))
@@ -132,11 +166,8 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: BatchOptions, *,
     extension = get_codec(options.codec).extensions[0]
     jobs = find_jobs(in_dir, out_dir, extension)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     manifest = out / MANIFEST
     earlier = read_manifest(manifest) if resume else {}
-    if not resume and manifest.exists():
-        manifest.unlink()
     summary = BatchSummary()
     todo = []
     for job in jobs:
@@ -146,24 +177,45 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: BatchOptions, *,
             todo.append(job)
     workers = options.workers or os.cpu_count() or 1
     started = time.perf_counter()
-    with manifest.open("a") as log:
+    log = None  # opened with the first result: settings the workers refuse leave nothing behind
 
-        def record(entry: dict) -> None:
-            log.write(json.dumps(entry) + "\n")
-            log.flush()
-            count = summary.add(entry)
-            if progress:
-                progress(count, len(todo), count / max(time.perf_counter() - started, 1e-9))
+    def record(entry: dict) -> None:
+        nonlocal log
+        if "setup_error" in entry:
+            raise OptionError(entry["setup_error"])
+        if log is None:
+            log = _open_manifest(manifest, resume)
+        log.write(json.dumps(entry) + "\n")
+        log.flush()
+        count = summary.add(entry)
+        if progress:
+            progress(count, len(todo), count / max(time.perf_counter() - started, 1e-9))
 
+    try:
         if todo and workers == 1:
             _start_worker(options)
             for job in todo:
                 record(compress_one(job))
         elif todo:
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_start_worker,
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_start_pool_worker,
                                      initargs=(options,), mp_context=_worker_context()) as pool:
                 futures = [pool.submit(compress_one, job) for job in todo]
-                for future in as_completed(futures):
-                    record(future.result())
+                try:
+                    for future in as_completed(futures):
+                        record(future.result())
+                except OptionError:
+                    for future in futures:
+                        future.cancel()
+                    raise
+        if log is None:  # nothing to do: the folder and its manifest exist all the same
+            log = _open_manifest(manifest, resume)
+    finally:
+        if log is not None:
+            log.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _open_manifest(manifest: Path, resume: bool):
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    return manifest.open("a" if resume else "w")

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
 from .jobs import INPUT_SUFFIXES, MANIFEST, BatchOptions, BatchSummary, finished, output_names, parse_manifest
-from .local import Progress, compress_data, failure, new_entry
+from .local import Progress, check_settings, compress_data, failure, new_entry
 
 
 def _filesystem(url: str):
@@ -94,6 +94,7 @@ def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions
 
     in_url, out_url = str(in_url), str(out_url)
     jobs = list_jobs(in_url, out_url, get_codec(options.codec).extensions[0])
+    check_settings(options)  # here, not as every actor starts: Ray would report that with a traceback
     out_fs, out_root = _filesystem(out_url)
     out_fs.makedirs(out_root, exist_ok=True)
     manifest = _join(out_root, MANIFEST, out_fs)

@@ -20,14 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, OptionError
-from ..imageio import file_mode_for
+from ..errors import InputError, OptionError, RoicodecError
+from ..imageio import check_output, file_mode_for
 from .. import defaults
 from ..saliency import MapOptions, importance_map
 from .roi_encoder import DEFAULT_CRF, RoiVideoEncoder, check_codec, qp_offsets
 from .smoothing import TemporalSmoother
 
 MASK_STYLES = ("binary", "map")
+#: x264's and x265's speed presets (anything else makes the encoder print its own error and fail).
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
 #: The network's input short side for video maps: 160 px halves the map's cost against stills'
 #: 224, which is what lets a 640x272 clip encode faster than real time (BENCHMARKS.md, video).
 VIDEO_SHORT_SIDE = 160
@@ -55,6 +57,10 @@ class VideoOptions:
 
     def check(self) -> None:
         check_codec(self.codec)
+        if self.preset not in PRESETS:
+            raise OptionError(f"unknown --preset {self.preset!r}; available: {', '.join(PRESETS)}")
+        if self.max_frames is not None and self.max_frames < 1:
+            raise OptionError(f"--max-frames must be at least 1, got {self.max_frames}")
         if self.map_every < 1:
             raise OptionError(f"--map-every must be at least 1 frame, got {self.map_every}")
         if self.crf is not None and self.target_bitrate is not None:
@@ -97,8 +103,12 @@ Progress = Callable[[int, int | None, float], None]
 def _open_input(path: Path):
     import av
 
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a video file")
+    if not path.is_file():  # opening a pipe waits for a writer; a device may never end
+        raise InputError(f"{path}: not a regular file (a pipe, device or socket)")
     try:
         container = av.open(str(path))
     except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as error:
@@ -110,6 +120,14 @@ def _open_input(path: Path):
         container.close()
         raise InputError(f"{path}: a still image, not a video; use roicodec compress")
     return container
+
+
+def _make_parent(target: Path) -> None:
+    """The output's folder, made when the input has proved readable (so a refusal leaves no folder)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RoicodecError(f"{target}: cannot create directory {target.parent} ({error.strerror or error})") from None
 
 
 def _temporary_beside(target: Path) -> Path:
@@ -152,16 +170,29 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
     options = options or VideoOptions()
     options.check()
     source, output = Path(source), Path(output)
-    _format_for(output)
-    if options.mask_video:
-        _format_for(Path(options.mask_video))
-    if output.resolve() == source.resolve() or (options.mask_video and Path(options.mask_video).resolve() == source.resolve()):
-        raise OptionError(f"{output}: the output must not be the input")
+    mask_path = Path(options.mask_video) if options.mask_video else None
+    for target in (output, mask_path):
+        if target is not None:
+            _format_for(target)
+            if target.resolve() == source.resolve() or (target.exists() and source.exists()
+                                                        and os.path.samefile(target, source)):
+                raise OptionError(f"{target}: the output must not be the input")
+            check_output(target)  # a device, a pipe or a folder: refused before any work
+    if mask_path is not None and (mask_path == output or mask_path.resolve() == output.resolve()):
+        raise OptionError(f"{mask_path}: --mask-video must not be the output itself")
     started = time.perf_counter()
     reader = _open_input(source)
     video_in = reader.streams.video[0]
     audio_in = reader.streams.audio[0] if reader.streams.audio else None
+    for stream in (video_in, audio_in):
+        if stream is not None and stream.codec_context is None:  # a codec FFmpeg does not know: damaged
+            message = f"{source}: damaged video (its {stream.type} stream's codec is unknown)"
+            reader.close()  # the stream is gone with its container: read nothing from it after this
+            raise InputError(message)
     width, height = video_in.codec_context.width, video_in.codec_context.height
+    if not width or not height:
+        reader.close()
+        raise InputError(f"{source}: damaged video (the video stream has no frame size)")
     if width % 2 or height % 2:
         reader.close()
         raise InputError(f"{source}: frame size {width}x{height} is odd; x264/x265 4:2:0 needs even sides "
@@ -174,11 +205,14 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
     expected = video_in.frames or None
     if options.max_frames:
         expected = min(expected or options.max_frames, options.max_frames)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_beside(output)
-    mask_temporary = _temporary_beside(Path(options.mask_video)) if options.mask_video else None
+    temporary = mask_temporary = None
     written = []
     try:
+        for target in (output, mask_path):
+            if target is not None:
+                _make_parent(target)
+        temporary = _temporary_beside(output)
+        mask_temporary = _temporary_beside(mask_path) if mask_path is not None else None
         writer = av.open(str(temporary), "w", format=_format_for(output))
         written.append(writer)
         video_out = _add_video_stream(writer, options, width, height, rate, time_base)
@@ -267,6 +301,8 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
             os.chmod(mask_temporary, file_mode_for(Path(options.mask_video)))
             os.replace(mask_temporary, options.mask_video)
             mask_bytes = Path(options.mask_video).stat().st_size
+    except av.error.FFmpegError as error:  # the encoder or the muxer refused (demuxing and decoding say more)
+        raise RoicodecError(f"{output}: cannot write the video ({str(error).splitlines()[0][:100]})") from None
     finally:
         for container in written:
             try:
