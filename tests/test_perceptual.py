@@ -63,3 +63,14 @@ def test_region_boxes_split_regions_and_grow_tiny_ones_to_the_metrics_minimum():
     assert rows.stop - rows.start == 8 and cols.stop - cols.start == 8 and rows.stop <= 50 and cols.stop <= 60
     assert math.isnan(perceptual.subject_ssimulacra2(np.zeros((50, 60, 3), np.uint8), np.zeros((50, 60, 3), np.uint8),
                                                      np.zeros((50, 60), bool)))
+
+
+def test_large_pictures_are_scored_as_the_area_weighted_mean_of_tiles(kodim23, monkeypatch):
+    distorted = np.clip(kodim23.astype(int) + np.random.default_rng(2).integers(-12, 13, kodim23.shape), 0, 255)
+    distorted = distorted.astype(np.uint8)
+    monkeypatch.setattr(perceptual, "MAX_WHOLE_PIXELS", 200_000)
+    monkeypatch.setattr(perceptual, "TILE_SIDE", 300)  # 512x768 -> 2x3 tiles of 256x256
+    tiles = [perceptual.ssimulacra2(kodim23[r:r + 256, c:c + 256], distorted[r:r + 256, c:c + 256])
+             for r in (0, 256) for c in (0, 256, 512)]
+    assert perceptual.ssimulacra2(kodim23, distorted) == pytest.approx(np.mean(tiles), abs=1e-9)
+    assert perceptual.ssimulacra2(kodim23, kodim23) == 100.0

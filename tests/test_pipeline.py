@@ -174,3 +174,14 @@ def test_saving_twice_replaces_the_file(kodim23_small, tmp_path):
     result.save(target)
     result.save(target)  # a file of its own: replaced atomically
     assert target.read_bytes() == result.data
+
+
+def test_a_large_picture_plans_from_its_working_map_and_carries_the_full_size_one(kodim23, monkeypatch):
+    from roicodec.saliency import importance as module
+
+    monkeypatch.setattr(module, "MAP_WORK_PIXELS", 100_000)
+    result = roicodec.compress(kodim23, target_size=30_000)
+    assert result.importance.values.shape == (512, 768)
+    # the plan is the block means of the map the result carries: handing it back gives the same file
+    again = roicodec.compress(kodim23, target_size=30_000, importance=result.importance)
+    assert again.data == result.data

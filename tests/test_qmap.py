@@ -119,3 +119,27 @@ def test_shift_to_mean_by_step_ratios_reaches_the_mean():
     plan = np.array([[80.0, 60.0], [40.0, 30.0]])
     moved = qmap.shift_to_mean(plan, 50.0, move=qmap.step_shifted)
     assert qmap.mean_quality(moved) == pytest.approx(50.0, abs=1e-6)
+
+
+def test_block_means_of_a_map_resized_on_the_fly_equal_those_of_the_resized_map(monkeypatch):
+    from roicodec import resample
+
+    small = rng.random((23, 31)).astype(np.float32)
+    full = resample.bilinear(small, 205, 333)
+    monkeypatch.setattr(resample, "BAND_PIXELS", 333 * 20)  # bands of 16 rows: many, edge blocks partial
+    np.testing.assert_array_equal(qmap.block_means(small, size=(205, 333)), qmap.block_means(full))
+    np.testing.assert_array_equal(qmap.block_means(small, size=(205, 333), at_least=0.5),
+                                  qmap.block_means((full >= 0.5).astype(np.float32)))
+
+
+@pytest.mark.parametrize("threshold", [2.0, -0.1, float("nan")])
+def test_a_threshold_outside_0_1_is_refused_by_every_plan(threshold):
+    for kind in qmap.PLANS:
+        with pytest.raises(OptionError, match="threshold"):
+            qmap.make_plan(kind, MAP, 20.0, 80.0, threshold)
+
+
+def test_an_entropy_boost_that_is_not_a_quality_is_refused():
+    for boost in (float("nan"), -1.0, 101.0):
+        with pytest.raises(OptionError, match="entropy boost"):
+            qmap.entropy_boost(np.full((4, 4), 50.0), rng.random((4, 4)), boost)

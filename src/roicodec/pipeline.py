@@ -1,4 +1,4 @@
-"""The whole job for one image: pixels -> importance map -> quality plan -> JPEG bytes.
+"""The whole job for one image: pixels -> importance map -> quality plan -> the bytes of a standard file.
 
 Each stage is a plain function of the previous one's output (see DESIGN.md's data flow); this module
 only wires them together, applies the options' rules, and times the stages.
@@ -23,7 +23,8 @@ from .codecs.pillow_jpeg import encode_uniform
 from .errors import OptionError
 from .imageio import LoadedImage, load_image, load_map
 from .ratecontrol import DEFAULT_TOLERANCE, bpp_to_bytes, fit_to_size, parse_size
-from .saliency import ImportanceMap, MapOptions, importance_map
+from .saliency import ImportanceMap, MapOptions
+from .saliency.importance import working_importance_map
 
 METHODS = ("adaptive", "native", "blend", "prefilter", "uniform")
 #: Maps that may be masks, for which the "auto" plan looks at the map's shape: a map the caller
@@ -159,6 +160,7 @@ def compress(
     timings["load"] = time.perf_counter() - started
     codec = codec if isinstance(codec, Codec) else get_codec(codec)
     codec.check_available()
+    codec.check_size(height, width)
     method = method or (DEFAULT_METHOD if codec.name == "jpeg" else codec.default_strategy)
     if method not in METHODS:
         raise OptionError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
@@ -177,7 +179,8 @@ def compress(
     step = time.perf_counter()
     importance = _as_importance(importance, rgb)
     if importance is None:
-        importance = importance_map(rgb, map_options)
+        # At its working size: the full-size map (4 bytes a pixel) is built after the file is written.
+        importance = working_importance_map(rgb, map_options)
     timings["map"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -190,7 +193,7 @@ def compress(
         plan = "quantile"  # a network's map ranks blocks; only a mask says object or background
     q_high = own_high if roi_quality is None else float(roi_quality)
     q_low = own_low if bg_quality is None else float(bg_quality)
-    blocks = qmap.block_means(importance.values)
+    blocks = qmap.block_means(importance.values, size=(height, width))
     base_plan = qmap.make_plan(plan, blocks, q_low, q_high, threshold)
     if entropy_boost:
         from .metrics import luma
@@ -199,7 +202,7 @@ def compress(
     weights = qmap.block_pixel_counts((height, width))
     cut = qmap.cutout_mask(base_plan)
     if importance.suppressed is not None:
-        away = qmap.block_means(importance.suppressed.astype(np.float32)) >= 0.5
+        away = qmap.block_means(importance.suppressed.astype(np.float32), size=(height, width), at_least=0.5) >= 0.5
         base_plan = np.where(away, float(np.min(base_plan)), base_plan)
         if fill is not None:
             cut = cut | away
@@ -218,7 +221,7 @@ def compress(
         # Fractional qualities where the encoder takes them: the size then follows the target closely.
         result = _compress_uniform(codec, smoothed, quality, target, progressive, metadata, timings, started,
                                    integer=codec.integer_quality)
-        result.method, result.importance = "prefilter", importance
+        result.method, result.importance = "prefilter", importance.resized(height, width)
         return result
 
     step = time.perf_counter()
@@ -280,7 +283,7 @@ def compress(
         height=height,
         plan=final_plan,
         quality=qmap.mean_quality(final_plan, weights),
-        importance=importance,
+        importance=importance.resized(height, width),
         target_bytes=target,
         encodes=encodes,
         timings=timings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import resample
 from .errors import OptionError
 
 BLOCK = 8
@@ -21,16 +22,31 @@ SHARP_MAP_MIDDLE = 0.35
 MIN_QUALITY, MAX_QUALITY = 1.0, 100.0
 
 
-def block_means(values: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Mean of an (H, W) array over each block; partial edge blocks average their own pixels."""
-    height, width = values.shape
+def block_means(values: np.ndarray, block: int = BLOCK, size: tuple[int, int] | None = None,
+                at_least: float | None = None) -> np.ndarray:
+    """Mean of an (H, W) array over each block; partial edge blocks average their own pixels.
+
+    ``size``: the means of ``values`` resized (bilinear) to that size, without building the resized
+    array (a map made at its working size, for a picture of ``size``). ``at_least``: the means of
+    ``values >= at_least`` instead (a mask's share of each block). A band of rows at a time, so the
+    float64 sums stay small whatever the picture's size.
+    """
+    if size is not None and tuple(size) == values.shape:
+        size = None
+    height, width = values.shape if size is None else size
     rows, cols = -(-height // block), -(-width // block)
-    padded = np.zeros((rows * block, cols * block), dtype=np.float64)
-    counts = np.zeros_like(padded)
-    padded[:height, :width] = values
-    counts[:height, :width] = 1.0
-    sums = padded.reshape(rows, block, cols, block).sum(axis=(1, 3))
-    return sums / counts.reshape(rows, block, cols, block).sum(axis=(1, 3))
+    sums = np.empty((rows, cols), dtype=np.float64)
+    step = resample.band_rows(height, width, multiple=block)
+    for start in range(0, height, step):
+        stop = min(height, start + step)
+        band = values[start:stop] if size is None else resample.bilinear_rows(values, height, width, start, stop)
+        if at_least is not None:
+            band = band >= at_least
+        band_blocks = -(-(stop - start) // block)
+        padded = np.zeros((band_blocks * block, cols * block), dtype=np.float64)
+        padded[: stop - start, :width] = band
+        sums[start // block:start // block + band_blocks] = padded.reshape(band_blocks, block, cols, block).sum(axis=(1, 3))
+    return sums / block_pixel_counts((height, width), block)
 
 
 def block_pixel_counts(shape: tuple[int, int], block: int = BLOCK) -> np.ndarray:
@@ -70,8 +86,7 @@ def quantile_levels(importance: np.ndarray, q_low: float, q_high: float, levels:
 def two_level(importance: np.ndarray, q_background: float, q_roi: float, threshold: float = 0.5) -> np.ndarray:
     """Object/background: ``q_roi`` where the map reaches ``threshold``, ``q_background`` elsewhere."""
     _check_range(q_background, q_roi)
-    if not 0.0 <= threshold <= 1.0:
-        raise OptionError(f"threshold must be in [0, 1], got {threshold:g}")
+    _check_threshold(threshold)
     return np.where(importance >= threshold, float(q_roi), float(q_background))
 
 
@@ -79,6 +94,11 @@ def is_sharp(importance_blocks: np.ndarray) -> bool:
     """Whether a map already separates object from background (see SHARP_MAP_MIDDLE)."""
     middle = (importance_blocks > 0.1) & (importance_blocks < 0.9)
     return float(middle.mean()) < SHARP_MAP_MIDDLE
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 <= threshold <= 1.0:  # NaN fails too
+        raise OptionError(f"threshold must be in [0, 1], got {threshold:g}")
 
 
 def make_plan(kind: str, importance_blocks: np.ndarray, q_low: float, q_high: float, threshold: float = 0.5):
@@ -90,6 +110,7 @@ def make_plan(kind: str, importance_blocks: np.ndarray, q_low: float, q_high: fl
     1.1 dB more (BENCHMARKS.md, codecs). The pipeline uses it for maps the caller brings; the
     network's maps always get the quantile plan (Eigen-CAM's can look sharp by this rule).
     """
+    _check_threshold(threshold)  # whatever the plan: a bad value is a mistake even where it is unused
     if kind == "auto":
         kind = "two-level" if is_sharp(importance_blocks) else "quantile"
     if kind == "linear":
@@ -122,8 +143,8 @@ def block_entropy(luma: np.ndarray, block: int = BLOCK) -> np.ndarray:
 
 def entropy_boost(plan: np.ndarray, entropy: np.ndarray, boost: float, fraction: float = 0.1) -> np.ndarray:
     """Add ``boost`` quality to the ``fraction`` of blocks with the highest entropy, so edges survive."""
-    if boost < 0:
-        raise OptionError(f"entropy boost must be >= 0, got {boost:g}")
+    if not 0 <= boost <= MAX_QUALITY:  # NaN fails too
+        raise OptionError(f"entropy boost must be between 0 and {MAX_QUALITY:g}, got {boost:g}")
     if not 0.0 < fraction <= 1.0:
         raise OptionError(f"entropy-boost fraction must be in (0, 1], got {fraction:g}")
     if boost == 0:

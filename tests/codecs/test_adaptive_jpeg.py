@@ -170,3 +170,19 @@ def test_weighting_the_lowest_frequencies_keeps_more_of_them_in_coarse_blocks(ko
         zigzag = values.reshape(-1, 64)[:, ZIGZAG]
         kept[weight] = np.count_nonzero(zigzag[:, 1:1 + LOW_FREQUENCIES])
     assert kept[4.0] > kept[1.0]
+
+
+def test_a_picture_coded_in_bands_gives_the_same_bytes_as_in_one_piece(kodim23):
+    rgb = np.ascontiguousarray(kodim23[:501, :700])  # edge blocks on both sides, a short last band
+    rows, cols = -(-501 // 8), -(-700 // 8)
+    plan = np.linspace(15, 95, rows * cols).reshape(rows, cols)
+    whole = AdaptiveJpegEncoder(rgb)
+    banded = AdaptiveJpegEncoder(rgb, band_pixels=700 * 48)
+    assert len(whole.bands) == 1 and len(banded.bands) == 11
+    assert banded.encode(plan) == whole.encode(plan)
+    assert banded.encode(plan, 80.0) == whole.encode(plan, 80.0)
+
+
+def test_bands_must_be_whole_macroblock_rows(kodim23_small):
+    with pytest.raises(ValueError, match="multiples of 16"):
+        analyse(kodim23_small, 8, 40)

@@ -88,3 +88,28 @@ def test_a_missing_encoder_names_the_package(kodim23_small):
     assert ghost.missing() == "Ghost needs no_such_module_here: pip install ghost-codec"
     with pytest.raises(OptionError, match="pip install ghost-codec"):
         roicodec.compress(kodim23_small, codec=ghost, method="uniform", quality=50)
+
+
+@pytest.mark.parametrize("name, side", [("jpeg", 65500), ("webp", 16383)])
+def test_a_picture_longer_than_the_format_allows_is_refused_in_one_line(name, side):
+    from roicodec.errors import InputError
+
+    codec = get_codec(name)
+    strip = np.full((1, side + 1, 3), 128, np.uint8)
+    with pytest.raises(InputError, match=f"at most {side} px") as refused:
+        codec.encode(strip, 50)
+    assert "\n" not in str(refused.value) and "jxl" in str(refused.value)  # and where to turn instead
+    assert codec.decode(codec.encode(strip[:, :side], 50)).shape == (1, side, 3)
+
+
+def test_an_encoder_refusing_a_picture_is_a_one_line_input_error(monkeypatch):
+    from dataclasses import replace
+
+    from roicodec.errors import InputError
+
+    def refuses(rgb, quality, **metadata):
+        raise OSError("encoder says no\nsecond line")
+
+    codec = replace(get_codec("jpeg2000"), _encode=refuses)
+    with pytest.raises(InputError, match=r"cannot encode this 5x4 picture: encoder says no$"):
+        codec.encode(np.zeros((4, 5, 3), np.uint8), 50)

@@ -56,3 +56,19 @@ def test_a_class_not_in_the_picture_suppresses_nothing(kodim23, absent):
     result = importance_map(kodim23, suppress=absent)
     assert result.suppressed is not None and not result.suppressed.any()
     np.testing.assert_array_equal(result.values, plain.values)
+
+
+def test_a_large_picture_is_mapped_at_the_working_size_and_returned_at_its_own(kodim23, monkeypatch):
+    from roicodec.saliency import importance as module
+
+    own = importance_map(kodim23)
+    monkeypatch.setattr(module, "MAP_WORK_PIXELS", 100_000)  # kodim23 (393 216 pixels) becomes "large"
+    assert module.work_size(512, 768) == (258, 387)
+    working = module.working_importance_map(kodim23)
+    assert working.values.shape == (258, 387)
+    scaled = importance_map(kodim23)
+    assert scaled.values.shape == (512, 768) and scaled.values.dtype == np.float32
+    assert 0.0 <= scaled.values.min() and scaled.values.max() <= 1.0
+    assert [c.name for c in scaled.classes[:2]] == [c.name for c in own.classes[:2]]
+    # the same subject, drawn at a quarter of the pixels
+    assert np.corrcoef(scaled.values.ravel(), own.values.ravel())[0, 1] > 0.9

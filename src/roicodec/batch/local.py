@@ -90,8 +90,8 @@ def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, d
                          "metrics": figures, "method": result.method, "quality": round(result.quality, 2)}
 
 
-#: Above this many pixels the manifest leaves SSIMULACRA2 out (null): the metric holds about 500 bytes
-#: per pixel at its peak (measured 2.0 GB at 4 megapixels), more than a batch worker should hold for a figure.
+#: Above this many pixels the manifest leaves SSIMULACRA2 out (null): scored in tiles (perceptual.py)
+#: its memory stays bounded, but three scores of a large picture take longer than compressing it.
 MAX_SSIMULACRA2_PIXELS = 4_000_000
 
 

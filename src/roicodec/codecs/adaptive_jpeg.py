@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jpeglib
@@ -88,6 +89,12 @@ class AdaptiveJpegSettings:
 
 
 QUANTISERS = ("rdo", "requantise")
+#: Pictures up to this size keep their coefficients between encodes; larger ones are coded in bands.
+CACHED_PIXELS = 8_000_000
+#: Pixels per band above CACHED_PIXELS: each band's working arrays take about 100 MB.
+BAND_PIXELS = 1_000_000
+#: Tables whose quantisers are kept (rate control moves the table at almost every encode, then holds it).
+CACHED_TABLES = 2
 #: The AC coefficients ``low_frequency_weight`` applies to: zigzag 1-5, the two lowest diagonals.
 LOW_FREQUENCIES = 5
 
@@ -167,13 +174,15 @@ class _ComponentQuantiser:
         previous[first] = -1
         bits = _symbol_bits((position - previous - 1).astype(np.float32), size)
         gain = lam[kept] * bits - distortion_saved  # what dropping each one alone gains
-        # Gain of dropping a coefficient and everything after it in its block (an earlier EOB).
+        # Gain of dropping a coefficient and everything after it in its block (an earlier EOB): a sum
+        # within each block alone (a block's at most 63 entries as one row), so a block's choice does
+        # not depend on the rounding of sums over the blocks before it (bands give the same bytes).
         starts = np.flatnonzero(first)
-        block_total = np.add.reduceat(gain, starts) if len(kept) else gain
         group = np.cumsum(first) - 1
-        inclusive = np.cumsum(gain)
-        before_block = np.concatenate([[0.0], inclusive])[starts][group]
-        tail = block_total[group] - (inclusive - gain - before_block)
+        in_block = np.arange(len(kept)) - starts[group]
+        rows = np.zeros((len(starts), 63), dtype=gain.dtype)
+        rows[group, in_block] = gain
+        tail = np.cumsum(rows[:, ::-1], axis=1)[:, ::-1][group, in_block]
         best = np.maximum.reduceat(tail, starts) if len(kept) else tail
         is_cut = (tail >= best[group]) & (best[group] > 0)
         index = np.arange(len(kept))
@@ -222,26 +231,49 @@ def fine_quality(block_quality: np.ndarray, max_fine_quality: float = 100.0) -> 
 
 
 class AdaptiveJpegEncoder:
-    """Encodes one image many times with different plans (rate control), reusing what it can."""
+    """Encodes one image many times with different plans (rate control), reusing what it can.
+
+    Up to CACHED_PIXELS the coefficients and each table's quantisers are kept between encodes (about
+    30 bytes a pixel). A larger picture is coded in bands of about BAND_PIXELS, each analysed again
+    at every encode: slower, but the memory no longer grows with the picture (the file's own int16
+    coefficients, 3 bytes a pixel, are all that is whole). Both give the same bytes.
+    """
 
     def __init__(self, rgb: np.ndarray, settings: AdaptiveJpegSettings = AdaptiveJpegSettings(),
-                 planes: JpegPlanes | None = None):
+                 planes: JpegPlanes | None = None, band_pixels: int | None = None):
         self.settings = settings
-        self.planes = planes if planes is not None else analyse(rgb)
-        self._quantisers: dict[bytes, list[_ComponentQuantiser]] = {}
+        self.rgb = rgb
+        self.height, self.width = rgb.shape[:2]
+        whole = planes is not None or (band_pixels is None and self.height * self.width <= CACHED_PIXELS)
+        if whole:
+            self.bands = [(0, self.height)]
+        else:
+            rows = max(16, (band_pixels or BAND_PIXELS) // max(1, self.width) // 16 * 16)
+            self.bands = [(start, min(self.height, start + rows)) for start in range(0, self.height, rows)]
+        self._planes = (planes if planes is not None else analyse(rgb)) if whole else None
+        self._quantisers: OrderedDict[bytes, list[_ComponentQuantiser]] = OrderedDict()
 
-    def _components(self, tables: np.ndarray) -> list[_ComponentQuantiser]:
+    def _band_components(self, band: tuple[int, int], tables: np.ndarray) -> list[_ComponentQuantiser]:
+        """The three components' quantisers of one band for these tables (kept for the last few tables
+        when the whole picture is one band)."""
         key = tables.tobytes()
-        if key not in self._quantisers:
-            weight = self.settings.chroma_distortion_weight
-            luma_step = tables[0].astype(np.float64).reshape(64)[ZIGZAG]
-            chroma_step = tables[1].astype(np.float64).reshape(64)[ZIGZAG]
-            self._quantisers[key] = [
-                _ComponentQuantiser(self.planes.y, luma_step, 1.0),
-                _ComponentQuantiser(self.planes.cb, chroma_step, weight),
-                _ComponentQuantiser(self.planes.cr, chroma_step, weight),
-            ]
-        return self._quantisers[key]
+        if self._planes is not None and key in self._quantisers:
+            self._quantisers.move_to_end(key)
+            return self._quantisers[key]
+        planes = self._planes if self._planes is not None else analyse(self.rgb, *band)
+        weight = self.settings.chroma_distortion_weight
+        luma_step = tables[0].astype(np.float64).reshape(64)[ZIGZAG]
+        chroma_step = tables[1].astype(np.float64).reshape(64)[ZIGZAG]
+        components = [
+            _ComponentQuantiser(planes.y, luma_step, 1.0),
+            _ComponentQuantiser(planes.cb, chroma_step, weight),
+            _ComponentQuantiser(planes.cr, chroma_step, weight),
+        ]
+        if self._planes is not None:
+            self._quantisers[key] = components
+            while len(self._quantisers) > CACHED_TABLES:
+                self._quantisers.popitem(last=False)
+        return components
 
     def quantise(self, block_quality: np.ndarray, table_quality: float | None = None
                  ) -> tuple[list[np.ndarray], np.ndarray]:
@@ -262,33 +294,52 @@ class AdaptiveJpegEncoder:
         else:
             tables = np.stack([scaled_table(LUMA_BASE, q_fine), scaled_table(CHROMA_BASE, q_fine)])
             bases = (LUMA_BASE / 100.0, CHROMA_BASE / 100.0, CHROMA_BASE / 100.0)
-        rows, cols = self.planes.y.shape[:2]
-        qualities = (
-            _fit_grid(block_quality, rows, cols),
-            _chroma_quality(block_quality, *self.planes.cb.shape[:2]),
-        )
-        out = []
-        for component, base, quality in zip(self._components(tables), bases, (qualities[0], qualities[1], qualities[1])):
-            scale = quality_scale(quality).reshape(-1, 1).astype(np.float32)
-            target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)
-            if self.settings.quantiser == "requantise":
-                out.append(component.requantise(target_step))
-                continue
-            lagrange = np.float32(self.settings.lambda_scale) * target_step**2
-            if self.settings.low_frequency_weight != 1.0:
-                # Weighting a coefficient's distortion by w is dividing its multiplier by w.
-                lagrange[:, :LOW_FREQUENCIES] /= np.float32(self.settings.low_frequency_weight)
-            out.append(component.threshold(lagrange, target_step))
+        rows, cols = -(-self.height // 8), -(-self.width // 8)
+        chroma_rows, chroma_cols = -(-self.height // 16), -(-self.width // 16)
+        luma_quality = _fit_grid(block_quality, rows, cols)
+        chroma_quality = _chroma_quality(block_quality, chroma_rows, chroma_cols)
+        out = [np.empty((rows, cols, 8, 8), np.int16),
+               np.empty((chroma_rows, chroma_cols, 8, 8), np.int16),
+               np.empty((chroma_rows, chroma_cols, 8, 8), np.int16)]
+        for band in self.bands:
+            components = self._band_components(band, tables)
+            for component, base, quality, whole, per_row in zip(
+                    components, bases, (luma_quality, chroma_quality, chroma_quality), out, (8, 16, 16)):
+                first = band[0] // per_row
+                band_rows = component.shape[0]
+                quality = quality[first:first + band_rows]
+                scale = quality_scale(quality).reshape(-1, 1).astype(np.float32)
+                target_step = np.clip(base.reshape(64)[ZIGZAG][1:].astype(np.float32) * scale, 1.0, 255.0)
+                if self.settings.quantiser == "requantise":
+                    whole[first:first + band_rows] = component.requantise(target_step)
+                    continue
+                lagrange = np.float32(self.settings.lambda_scale) * target_step**2
+                if self.settings.low_frequency_weight != 1.0:
+                    # Weighting a coefficient's distortion by w is dividing its multiplier by w.
+                    lagrange[:, :LOW_FREQUENCIES] /= np.float32(self.settings.low_frequency_weight)
+                whole[first:first + band_rows] = component.threshold(lagrange, target_step)
         return out, tables
 
     def encode(self, block_quality: np.ndarray, table_quality: float | None = None) -> bytes:
         (y, cb, cr), tables = self.quantise(block_quality, table_quality)
-        return write_jpeg(y, cb, cr, tables, self.settings.progressive, self.planes.height, self.planes.width)
+        return write_jpeg(y, cb, cr, tables, self.settings.progressive, self.height, self.width)
+
+
+class _HandedOver(np.ndarray):
+    """int16 coefficients that jpeglib reads in place: its ``write_dct`` calls ``astype(np.int16)`` on
+    each component, which copies even when the type already matches, and with libjpeg's own copy
+    that put three copies of the coefficients (9 bytes a pixel) in memory at once."""
+
+    def astype(self, dtype, *args, **kwargs):
+        if not args and not kwargs and np.dtype(dtype) == self.dtype:
+            return self.view(np.ndarray)
+        return super().astype(dtype, *args, **kwargs)
 
 
 def write_jpeg(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, tables: np.ndarray, progressive: bool,
                height: int, width: int) -> bytes:
     """Let libjpeg write the coefficients as a standard file with optimised Huffman tables."""
+    y, cb, cr = (np.ascontiguousarray(plane, dtype=np.int16).view(_HandedOver) for plane in (y, cb, cr))
     jpeg = jpeglib.from_dct(Y=y, Cb=cb, Cr=cr, qt=tables)
     # from_dct guesses the size and the sampling from the array shapes, which is wrong for edge blocks.
     jpeg.height, jpeg.width = height, width

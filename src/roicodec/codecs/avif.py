@@ -16,4 +16,5 @@ AVIF = register(Codec(
     # Measured (BENCHMARKS.md, codecs): as JPEG XL, a light blur is all the background can pay for.
     prefilter_sigma=0.6,
     mime_type="image/avif",
+    max_side=32768,  # libavif's decoder refuses larger
 ))

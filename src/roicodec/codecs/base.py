@@ -48,6 +48,9 @@ class Codec:
     """The ``native`` strategy: (rgb, per-8x8-block quality plan) -> bytes, when the encoder takes a map."""
     mime_type: str = "application/octet-stream"
     """The file's media type, for a web page or an HTTP response."""
+    max_side: int | None = None
+    """The longest side the format (or its encoder or standard decoder) takes, in pixels; None: no limit
+    below the pixel limit."""
 
     def missing(self) -> str | None:
         """None when this machine can encode the format, else a one-line reason with the fix."""
@@ -63,6 +66,13 @@ class Codec:
         if reason:
             raise OptionError(reason)
 
+    def check_size(self, height: int, width: int) -> None:
+        """Refuse, before any work, a picture the format cannot hold."""
+        if self.max_side is not None and max(height, width) > self.max_side:
+            roomy = ", ".join(c.name for c in _registered() if c.max_side is None and c.missing() is None)
+            raise InputError(f"{self.label} takes at most {self.max_side} px a side; this picture is "
+                             f"{width}x{height} (codecs without that limit: {roomy})")
+
     def encode(self, rgb: np.ndarray, quality: float, *, icc_profile: bytes | None = None,
                exif: bytes | None = None) -> bytes:
         """Encode an RGB uint8 image at one quality (1-100) for the whole picture."""
@@ -72,7 +82,13 @@ class Codec:
                               f"{self.max_quality:g}, got {quality:g}")
         if self.integer_quality:
             quality = round(quality)
-        return self._encode(rgb, quality, icc_profile=icc_profile, exif=exif)
+        self.check_size(*rgb.shape[:2])
+        try:
+            return self._encode(rgb, quality, icc_profile=icc_profile, exif=exif)
+        except (OSError, ValueError, RuntimeError) as error:  # the encoder refused this picture
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"{self.label} cannot encode this {rgb.shape[1]}x{rgb.shape[0]} picture: "
+                             f"{message}") from None
 
     def decode(self, data: bytes) -> np.ndarray:
         """The standard decoder (Pillow or its plugin) -> RGB uint8."""
@@ -84,6 +100,12 @@ class Codec:
                 return np.asarray(image.convert("RGB"))
         except Exception as error:
             raise InputError(f"cannot decode {self.label}: {error}") from None
+
+
+def _registered() -> list["Codec"]:
+    from .registry import all_codecs
+
+    return all_codecs()
 
 
 def register_decoders(codecs) -> None:

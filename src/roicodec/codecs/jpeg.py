@@ -18,4 +18,5 @@ JPEG = register(Codec(
          "adaptive: jpegli's tables, each block's steps scaled as libjpeg scales quality; 4:2:0, optimised Huffman",
     strategies=("uniform", "blend", "prefilter", "adaptive"), default_strategy="adaptive", _encode=_encode,
     mime_type="image/jpeg",
+    max_side=65500,  # libjpeg's JPEG_MAX_DIMENSION
 ))

@@ -60,10 +60,18 @@ def inverse_dct(coefficients: np.ndarray) -> np.ndarray:
     return _unblocks(idctn(coefficients, type=2, axes=(-2, -1), norm="ortho")) + 128.0
 
 
-def analyse(rgb: np.ndarray) -> JpegPlanes:
-    """RGB uint8 (H, W, 3) -> unquantised Y/Cb/Cr coefficients with 4:2:0 chroma."""
+def analyse(rgb: np.ndarray, start: int = 0, stop: int | None = None) -> JpegPlanes:
+    """RGB uint8 (H, W, 3) -> unquantised Y/Cb/Cr coefficients with 4:2:0 chroma.
+
+    ``start``/``stop``: only the blocks of those rows (``start`` a multiple of 16, ``stop`` too or
+    the height): a band's coefficients equal that band of the whole picture's, since every block
+    and every 2x2 chroma average lies within one band, so a large picture can be coded band by band.
+    """
     height, width = rgb.shape[:2]
-    ycc = rgb_to_ycbcr(rgb)
+    stop = height if stop is None else stop
+    if start % 16 or (stop % 16 and stop != height):
+        raise ValueError(f"bands start and end on multiples of 16 rows, got {start}:{stop}")
+    ycc = rgb_to_ycbcr(rgb[start:stop])
     y = _pad_to(ycc[..., 0], 16)
     chroma = []
     for channel in (1, 2):
@@ -71,5 +79,5 @@ def analyse(rgb: np.ndarray) -> JpegPlanes:
         half = full.reshape(full.shape[0] // 2, 2, full.shape[1] // 2, 2).mean(axis=(1, 3))
         chroma.append(forward_dct(_pad_to(half, 8)))
     # libjpeg keeps ceil(size / 8) luma blocks per side; the MCU padding above only feeds the chroma.
-    luma = forward_dct(y)[: -(-height // 8), : -(-width // 8)]
-    return JpegPlanes(luma, chroma[0], chroma[1], height, width)
+    luma = forward_dct(y)[: -(-(stop - start) // 8), : -(-width // 8)]
+    return JpegPlanes(luma, chroma[0], chroma[1], stop - start, width)

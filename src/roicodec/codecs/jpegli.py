@@ -65,4 +65,5 @@ JPEGLI = register(Codec(
     strategies=("uniform", "prefilter", "blend"), default_strategy="prefilter", _encode=_encode,
     requires=("pyjpegli",), install="pyjpegli", integer_quality=True,
     mime_type="image/jpeg",
+    max_side=65500,  # as libjpeg
 ))

@@ -87,4 +87,5 @@ WEBP = register(Codec(
     # on the whole picture and, with the network's map, on the subject too (BENCHMARKS.md, perceptual).
     default_plan=("auto", 80.0, 60.0),
     mime_type="image/webp",
+    max_side=16383,  # the format's 14-bit sizes
 ))

@@ -287,13 +287,17 @@ def load_backbone(name: str = DEFAULT_BACKBONE, *, weights: str | None = None,
 #: The network's input is at most this many times its short side long (memory stays bounded whatever
 #: the picture's shape); photos (up to 3:1 panoramas) are not affected.
 MAX_ASPECT = 4
+#: The network's input short side: below 32 the feature grid is 1x1; above 1024 the input (up to 4x
+#: that on the long side) costs gigabytes of activations for no better map (a map is made at most at
+#: MAP_WORK_PIXELS anyway).
+MIN_SHORT_SIDE, MAX_SHORT_SIDE = 32, 1024
 
 
 def preprocess(rgb: np.ndarray, backbone: Backbone, short_side: int = DEFAULT_SHORT_SIDE) -> torch.Tensor:
     """RGB uint8 (H, W, 3) -> normalised (1, 3, h, w) tensor with the short side resized to ``short_side``
     (or squashed to the fixed square a transformer needs)."""
-    if short_side < 32:
-        raise OptionError(f"--short-side must be at least 32 pixels, got {short_side}")
+    if not MIN_SHORT_SIDE <= short_side <= MAX_SHORT_SIDE:
+        raise OptionError(f"--short-side must be between {MIN_SHORT_SIDE} and {MAX_SHORT_SIDE} pixels, got {short_side}")
     height, width = rgb.shape[:2]
     if backbone.square_input:
         size = (backbone.square_input, backbone.square_input)

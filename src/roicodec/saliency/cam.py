@@ -9,12 +9,13 @@ forward pass with no gradients.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import resample
 from ..errors import OptionError
 from .backbones import Backbone
 
@@ -43,6 +44,16 @@ class ImportanceMap:
     suppressed: np.ndarray | None = None
     #: Each cue's share of the map's mass, for maps made of several (the subject map): (("people", 0.41), ...).
     cues: tuple[tuple[str, float], ...] = ()
+
+    def resized(self, height: int, width: int) -> "ImportanceMap":
+        """This map at another size (bilinear; a suppressed region where its resized share reaches
+        one half); itself when the size is already right."""
+        if self.values.shape == (height, width):
+            return self
+        suppressed = None
+        if self.suppressed is not None:
+            suppressed = resample.bilinear(self.suppressed.astype(np.float32), height, width) >= 0.5
+        return replace(self, values=resample.bilinear(self.values, height, width), suppressed=suppressed)
 
     def __repr__(self) -> str:  # the values are an image-sized array: say what they are, not all of them
         height, width = self.values.shape

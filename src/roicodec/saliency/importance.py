@@ -34,6 +34,11 @@ MSROI_THRESHOLD = 0.05
 SUPPRESS_THRESHOLD = 0.5
 #: A class to let go takes part only if the network gives it at least this probability in the picture.
 SUPPRESS_MIN_PROBABILITY = 0.02
+#: Maps of larger pictures are made on a copy scaled down to this many pixels, then resized: every
+#: cue already works at a fraction of this (the network at a 224 px short side, GrabCut at 160 px,
+#: BlazeFace at 128-192 px per tile), and a full-size pass costs ~50 bytes a pixel (9000x9000: 4.4 GB
+#: and 80 s, against 0.2 GB and 4 s here; BENCHMARKS.md, memory).
+MAP_WORK_PIXELS = 2_100_000
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,36 @@ def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes
     ``importance_map(rgb)`` gives the default; ``importance_map(rgb, method="gradcam", classes="dog")``
     or ``importance_map(rgb, MapOptions(...))`` anything else.
     """
+    height, width = rgb.shape[:2]
+    return working_importance_map(rgb, options, **changes).resized(height, width)
+
+
+def work_size(height: int, width: int) -> tuple[int, int]:
+    """The size a map is made at: the picture's own, or, above MAP_WORK_PIXELS, a copy scaled down to it."""
+    if height * width <= MAP_WORK_PIXELS:
+        return height, width
+    scale = (MAP_WORK_PIXELS / (height * width)) ** 0.5
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def working_importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
+    """:func:`importance_map` at :func:`work_size`, not yet resized to the picture (the pipeline plans
+    from it and builds the full-size map once the file is written)."""
     options = map_options(options, **changes)
+    height, width = rgb.shape[:2]
+    small = work_size(height, width)
+    if small != (height, width):
+        import cv2
+
+        rgb = cv2.resize(np.ascontiguousarray(rgb), (small[1], small[0]), interpolation=cv2.INTER_AREA)
+    return _map_at_own_size(rgb, options)
+
+
+def _map_at_own_size(rgb: np.ndarray, options: MapOptions) -> ImportanceMap:
     if options.method.startswith(ENSEMBLE_PREFIX):
         members = parse_members(options.method, options.backbone)
-        return mean_of([importance_map(rgb, options, method=m, backbone=b) for m, b in members], options.method)
+        return mean_of([_map_at_own_size(rgb, map_options(options, method=m, backbone=b)) for m, b in members],
+                       options.method)
     _check(options)
     height, width = rgb.shape[:2]
     if options.method == "spectral":

@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from ..codecs.base import register_decoders
 from ..codecs.registry import all_codecs
-from ..errors import InputError, OptionError, RoicodecError
+from ..errors import InputError, RoicodecError
 from ..imageio import load_image
 from .comparison import MapCache, StudioRequest, run_comparison, studio_options
 from .jobs import Busy, Job, JobRunner

@@ -16,8 +16,10 @@ class StudioSettings:
     """Limits that keep one machine serving many users: bounded uploads, work and disk."""
 
     max_upload_bytes: int = 32 * MIB
-    #: 24 megapixels: a 6000x4000 camera photo. Larger pictures take minutes on a laptop CPU.
-    max_pixels: int = 24_000_000
+    #: 6 megapixels (3000x2000). One comparison measures four files with every metric, which holds
+    #: about 150 bytes a pixel at its peak: a 6 MP job peaks at 1.6 GB (whole process), a 12 MP one at
+    #: 2.5 GB (BENCHMARKS.md, memory). ``roicodec serve --max-megapixels`` raises it.
+    max_pixels: int = 6_000_000
     #: Compress jobs that run at once (threads; the network's map is computed one at a time).
     workers: int = max(1, min(2, os.cpu_count() or 1))
     #: Jobs waiting or running, over all users; more are refused with "busy" instead of queueing
