@@ -34,8 +34,15 @@ GIB = 2**30
 
 
 def make_picture(shape: str, folder: Path, noise: float) -> Path:
-    width, height = (int(side) for side in shape.split("x"))
+    """The picture, made in a child process: a parent that held it would lend the children it starts
+    its own resident pages (a forked child's peak counts them), inflating every figure."""
     path = folder / f"{shape}{'-noise' if noise else ''}.png"
+    subprocess.run([sys.executable, __file__, "--make", shape, str(path), str(noise)], check=True)
+    return path
+
+
+def _make(shape: str, path: Path, noise: float) -> None:
+    width, height = (int(side) for side in shape.split("x"))
     with Image.open(SOURCE) as source:
         picture = source.convert("RGB").resize((width, height), Image.BILINEAR)
     if noise:
@@ -43,7 +50,6 @@ def make_picture(shape: str, folder: Path, noise: float) -> Path:
         pixels += np.random.default_rng(0).normal(0.0, noise, pixels.shape).astype(np.float32)
         picture = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     picture.save(path, compress_level=1)
-    return path
 
 
 def measure(command: list[str]) -> tuple[int, float, float, str]:
@@ -78,6 +84,9 @@ finally:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--make"]:
+        _make(sys.argv[2], Path(sys.argv[3]), float(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="*", help="compress cases (WxH); default: all")
     parser.add_argument("--studio-cases", nargs="*", default=list(STUDIO_CASES))
@@ -94,7 +103,7 @@ def main() -> None:
         for kind, shape in jobs:
             picture = make_picture(shape, folder, args.noise)
             if kind == "compress":
-                command = roicodec + ["compress", str(picture), "-o", str(folder / "out.jpg"), "--overwrite"]
+                command = roicodec + ["compress", str(picture), "-o", str(folder / "out.jpg")]
             else:
                 command = [sys.executable, "-c", STUDIO_JOB, str(picture)]
             code, seconds, peak, last = measure(command)

@@ -300,3 +300,11 @@ def test_pillows_warnings_stay_off_stderr(tmp_path):
                           env={**os.environ, "PYTHONWARNINGS": "default"})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_the_boxes_file_is_never_the_output(photo, tmp_path):
+    boxes = tmp_path / "subject.jpg"  # a JSON file under an image's name: still the user's boxes
+    boxes.write_text('{"photo.png": [[40, 20, 200, 160]]}')
+    result = run("compress", photo, "-o", boxes, "--report", "--boxes", boxes)
+    assert result.exit_code == 2 and "overwrite" in result.output
+    assert boxes.read_text() == '{"photo.png": [[40, 20, 200, 160]]}'

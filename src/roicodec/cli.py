@@ -220,7 +220,7 @@ def compress(
     report_boxes: Optional[Path] = typer.Option(None, "--boxes", help="With --report: the subject is these boxes (JSON: image name -> a list of x0,y0,x1,y1 boxes, or one such list) instead of the map's region."),
 ) -> None:
     """Compress an image to one standard file (JPEG, or any codec) with more quality where the importance map is hot."""
-    from .imageio import load_image, write_atomic
+    from .imageio import check_output, load_image, write_atomic
     from .pipeline import compress as run_compress
 
     if report_boxes is not None and not report:
@@ -235,6 +235,8 @@ def compress(
                 raise OptionError(f"{report_boxes}: no boxes for {input.name}")
         chosen = _output_codec(codec, output)
         output = output or _default_output(input, ".roi" + chosen.extensions[0])
+        protected = [input, map_path, report_boxes]
+        check_output(output, protect=protected)  # refused before the work, not after it
         _configure_threads(threads)
         loaded = load_image(input)
         result = run_compress(
@@ -255,7 +257,7 @@ def compress(
             fill=fill,
             progressive=progressive,
         )
-        write_atomic(output, result.data, protect=[input, map_path])
+        write_atomic(output, result.data, protect=protected)
     except RoicodecError as error:
         _fail(str(error))
     if report:

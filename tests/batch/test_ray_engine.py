@@ -52,3 +52,15 @@ def test_the_command_runs_on_ray(tree, tmp_path):
     assert result.exit_code == 1 and "2 compressed, 0 already done, 1 failed" in result.output
     unknown = CliRunner().invoke(app, ["batch", str(tree), str(tmp_path / "o"), "--engine", "spark"])
     assert unknown.exit_code == 2 and "unknown engine" in unknown.output
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_an_address_with_nothing_listening_is_refused_at_once(tree, tmp_path, scheme):
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(OptionError, match=f"no Ray cluster at '{scheme}127.0.0.1:{port}'"):
+        run_batch_ray(str(tree), str(tmp_path / "out"), BatchOptions(workers=1), address=f"{scheme}127.0.0.1:{port}")
+    assert not ray.is_initialized()

@@ -58,3 +58,14 @@ def test_smoothing_changes_the_map_and_stays_valid(kodim23):
         assert np.abs(smoothed - plain).max() > 0.02
     # the default map's fast path takes the same route when smoothing is asked for
     assert importance_map(kodim23, eigen_smooth=True, **SMALL).values.max() == 1.0
+
+
+def test_many_classes_go_in_batches_with_progress_and_the_same_maps(kodim23, monkeypatch, capfd):
+    from roicodec.saliency import gradcams
+
+    together = importance_map(kodim23, method="gradcam++", classes="bird", short_side=96).values
+    monkeypatch.setattr(gradcams, "CLASS_BATCH", 4)  # bird is 59 classes: 15 passes
+    capfd.readouterr()
+    in_batches = importance_map(kodim23, method="gradcam++", classes="bird", short_side=96).values
+    assert "gradcam++: classes" in capfd.readouterr().err
+    np.testing.assert_allclose(in_batches, together, atol=1e-4)

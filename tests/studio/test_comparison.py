@@ -117,7 +117,7 @@ def test_one_network_computes_one_map_at_a_time_others_run_beside(upload, monkey
         return comparison.ImportanceMap(values=rgb[..., 0] / 255.0, classes=(), method=options.method,
                                         backbone=options.backbone)
 
-    monkeypatch.setattr(comparison, "importance_map", slow_map)
+    monkeypatch.setattr(comparison, "working_importance_map", slow_map)
     cache = MapCache()
     pixels = upload.image().pixels
     requests = [StudioRequest(), StudioRequest(map_method="gradcam"), StudioRequest(backbone="efficientnet-lite1"),

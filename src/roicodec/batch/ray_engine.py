@@ -11,6 +11,7 @@ file, with no shuffles or joins, and actors give "model loaded once per worker" 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path, PurePosixPath
 
@@ -81,6 +82,25 @@ class Compressor:
         return entry
 
 
+#: How long the address given is tried before the batch gives up (Ray itself retries for minutes).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def _check_reachable(address: str | None) -> None:
+    """A ``host:port`` or ``ray://host:port`` with nothing listening is refused at once, in one line:
+    ``ray.init`` would retry it for minutes. ``auto`` and None are Ray's own to resolve."""
+    if not address or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port; let Ray say what it makes of it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise OptionError(f"no Ray cluster at {address!r} ({error.strerror or error}); start one (ray start "
+                          "--head) or leave out --ray-address to run Ray on this machine") from None
+
+
 def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions, *, address: str | None = None,
                   resume: bool = True, progress: Progress | None = None) -> BatchSummary:
     """Compress every image under ``in_url`` into ``out_url`` on Ray (``address``: a cluster such as
@@ -116,6 +136,7 @@ def run_batch_ray(in_url: str | Path, out_url: str | Path, options: BatchOptions
     if todo:
         started_here = not ray.is_initialized()
         if started_here:
+            _check_reachable(address)
             try:
                 ray.init(address=address, num_cpus=None if address else (options.workers or None),
                          include_dashboard=False, log_to_driver=False, configure_logging=False)
