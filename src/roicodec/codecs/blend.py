@@ -7,9 +7,8 @@ crop), and the size compared is that of the final file (the only one a user stor
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
+from .. import resample
 from .pillow_jpeg import decode as decode_jpeg
 from .pillow_jpeg import encode_uniform
 
@@ -18,9 +17,8 @@ DEFAULT_LEVELS = 5
 
 def pixel_plan(block_quality: np.ndarray, height: int, width: int, block: int = 8) -> np.ndarray:
     """Per-pixel quality: the block plan upsampled bilinearly, so level borders follow the map."""
-    small = torch.from_numpy(np.ascontiguousarray(block_quality, dtype=np.float32))
-    full = F.interpolate(small[None, None], scale_factor=block, mode="bilinear", align_corners=False)
-    return full[0, 0, :height, :width].numpy()
+    rows, cols = block_quality.shape
+    return resample.bilinear(np.asarray(block_quality, dtype=np.float32), rows * block, cols * block)[:height, :width]
 
 
 def level_qualities(block_quality: np.ndarray, levels: int = DEFAULT_LEVELS) -> np.ndarray:
