@@ -9,7 +9,7 @@ fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 # torch and torchvision first, as a consistent pair this workplace's disk holds (torchvision from
-# the registry does not import beside other torch builds; see DESIGN.md). Elsewhere, if the pins are
+# the registry does not import beside other torch builds; see docs/DESIGN.md). Elsewhere, if the pins are
 # not available, any consistent pair >= 2.2 does.
 if ! python -c "import torch, torchvision" 2>/dev/null; then
   if [ "$(uname -m)" = aarch64 ]; then PAIR="torch==2.9.1 torchvision==0.24.1"; else PAIR="torch==2.14.1 torchvision==0.29.1"; fi

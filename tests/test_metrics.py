@@ -25,7 +25,7 @@ def _shared_data_dir() -> Path:
 DATA = _shared_data_dir()
 REF_CSV = DATA / "metric_reference" / "vqmt_reference.csv"
 
-# CSV column -> (all_metrics key, tolerance): DESIGN.md "Measuring quality".
+# CSV column -> (all_metrics key, tolerance): docs/DESIGN.md "Measuring quality".
 TOLERANCES = {
     "psnr": ("psnr", 1e-5),
     "ssim": ("ssim", 2e-5),

@@ -1,6 +1,6 @@
 """The whole job for one image: pixels -> importance map -> quality plan -> the bytes of a standard file.
 
-Each stage is a plain function of the previous one's output (see DESIGN.md's data flow); this module
+Each stage is a plain function of the previous one's output (see docs/DESIGN.md's data flow); this module
 only wires them together, applies the options' rules, and times the stages.
 """
 

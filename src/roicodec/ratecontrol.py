@@ -14,7 +14,7 @@ from typing import Callable
 
 from .errors import OptionError
 
-#: Stop once the output is within this fraction below the target ("equal size" in DESIGN.md is 1 %).
+#: Stop once the output is within this fraction below the target ("equal size" in docs/DESIGN.md is 1 %).
 DEFAULT_TOLERANCE = 0.01
 
 

@@ -1,5 +1,5 @@
 """The codecs stand on their own: no module in codecs/ imports torch (the data flows from the map to
-the codecs, never back; DESIGN.md)."""
+the codecs, never back; docs/DESIGN.md)."""
 
 import ast
 from pathlib import Path

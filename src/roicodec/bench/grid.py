@@ -239,7 +239,7 @@ def _anchor_row(context: _ImageContext, codec: str, method: str, label: str, sta
     return {**row, "quality": float(quality), "size_matched": size_matched(len(data), target), **figures}
 
 
-#: "Equal size" in DESIGN.md: at most the anchor's bytes and within 1 % of them.
+#: "Equal size" in docs/DESIGN.md: at most the anchor's bytes and within 1 % of them.
 SIZE_TOLERANCE = 0.01
 
 

@@ -11,7 +11,7 @@ optimal fast thresholding with complete JPEG/MPEG decoder compatibility", 1994).
 frequencies' distortion counts double, so a coarse block keeps its gradients rather than turning
 into a flat tile (blocking is what people see first). A cold block thus
 keeps few coefficients instead of every coefficient inflated to a coarse multiple of the fine step
-(plain requantisation, which DESIGN.md measured as costly).
+(plain requantisation, which docs/DESIGN.md measured as costly).
 
 No maintained library does rate-distortion quantisation with a spatially varying multiplier on top
 of a standard encoder (mozjpeg's trellis takes one global lambda), hence the hand-written numpy

@@ -4,7 +4,7 @@ study's BPG, in a container every HEIF reader opens.
 
 The plan's 8x8 qualities are averaged to x265's 16x16 blocks and turned into QP offsets against
 the plan's top quality; equal neighbours are merged into rectangles, one ``addroi`` filter each
-(frame side data is read-only in PyAV, the filter graph is the way in; DESIGN.md).
+(frame side data is read-only in PyAV, the filter graph is the way in; docs/DESIGN.md).
 """
 
 from __future__ import annotations

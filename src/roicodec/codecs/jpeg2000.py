@@ -1,7 +1,7 @@
 """JPEG 2000 through Pillow's OpenJPEG, in rate mode.
 
 OpenJPEG's dB mode aims at the whole image's PSNR: after a blend it spends bits to repair the
-coarse background and drags the subject down with it (DESIGN.md). The rate mode fixes the size
+coarse background and drags the subject down with it (docs/DESIGN.md). The rate mode fixes the size
 instead, so the 1-100 quality scale is mapped onto a compression rate: quality q -> bits per pixel
 ``MIN_BPP * 2 ** (q / HALVING)``, 0.05 bpp at q 1 to about 12 bpp at q 100 (an exponential
 scale, as size is roughly exponential in a quality knob).

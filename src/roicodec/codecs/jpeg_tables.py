@@ -1,6 +1,6 @@
 """The IJG quantisation tables and libjpeg's quality scaling.
 
-Written here because jpeglib's ``qf_to_qt`` returned wrong tables when tried (see DESIGN.md) and the
+Written here because jpeglib's ``qf_to_qt`` returned wrong tables when tried (see docs/DESIGN.md) and the
 scaling must match what Pillow/libjpeg do, so that "quality 50" means the same thing everywhere.
 """
 

@@ -3,7 +3,7 @@ x264 and libvpx take a spatial quality plan.
 
 ffmpeg's encoders read per-region offsets from a frame's "regions of interest" side data. PyAV
 exposes frame side data read-only, so the offsets go in through the ``addroi`` filter instead, one
-filter per rectangle (DESIGN.md). The plan's blocks are turned into whole-step offsets by ordered
+filter per rectangle (docs/DESIGN.md). The plan's blocks are turned into whole-step offsets by ordered
 dithering and merged into as few rectangles as possible. Written here because no library turns a
 quality map into ffmpeg ROI rectangles.
 """

@@ -44,7 +44,7 @@ NAMED_BACKBONES = {
 BACKBONES = (*EMBEDDED_BACKBONES, *NAMED_BACKBONES)
 DEFAULT_BACKBONE = defaults.BACKBONE
 #: Short side the image is resized to before the network: near the training size of 224, the
-#: softmax stays confident (feeding the full Kodak frame flattens it, see DESIGN.md).
+#: softmax stays confident (feeding the full Kodak frame flattens it, see docs/DESIGN.md).
 DEFAULT_SHORT_SIDE = defaults.SHORT_SIDE
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -67,7 +67,7 @@ def library_class_maps(method: str, backbone: Backbone, batch: torch.Tensor, ind
         if method in ("scorecam", "ablationcam"):
             extractor.batch_size = PERTURBATION_BATCH
         # The library's SVDs run in numpy: give its BLAS torch's thread count (on 2 cores an
-        # oversubscribed SVD measured 10-100x slower, see DESIGN.md).
+        # oversubscribed SVD measured 10-100x slower, see docs/DESIGN.md).
         with torch.enable_grad(), threadpool_limits(torch.get_num_threads()):
             # A class group (pet: 123 classes) goes CLASS_BATCH classes a pass, with a progress bar.
             for chunk in tqdm(chunks, desc=f"{method}: classes", unit="batch", disable=len(chunks) == 1, leave=False):
