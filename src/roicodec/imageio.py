@@ -54,6 +54,10 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from roicodec.errors import InputError, OptionError, RoicodecError
 
+#: File names picked up wherever a folder of pictures is read (batch, bench, train-classifier): the
+#: formats load_image reads, including every one roicodec writes (case-insensitive).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".gif",
+                  ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k")
 DEFAULT_MAX_PIXELS = 100_000_000  # guard against decompression bombs; configurable per call
 
 PathLike = Union[str, "os.PathLike[str]"]

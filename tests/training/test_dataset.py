@@ -44,7 +44,7 @@ def test_a_missing_folder_and_an_unreadable_image_are_named(tmp_path):
         scan(tmp_path / "nowhere")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
-    with pytest.raises(InputError, match="broken.png: unreadable image"):
+    with pytest.raises(InputError, match="broken.png: not an image file"):
         load_rgb(broken)
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
+from ..imageio import IMAGE_SUFFIXES
 
-#: Files a batch picks up (case-insensitive), the formats ``roicodec compress`` reads.
-INPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm", ".gif",
-                  ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k")
+#: Files a batch picks up: the formats ``roicodec compress`` reads.
+INPUT_SUFFIXES = IMAGE_SUFFIXES
 MANIFEST = "manifest.jsonl"
 
 

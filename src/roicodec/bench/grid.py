@@ -21,7 +21,7 @@ import numpy as np
 from ..codecs.registry import FORMAT_MODULES, get_codec
 from ..errors import OptionError
 from ..evaluation import evaluate
-from ..imageio import LoadedImage, load_image
+from ..imageio import IMAGE_SUFFIXES, LoadedImage, load_image
 from ..pipeline import METHODS, compress
 from ..roi import box_mask, boxes_for, load_boxes_file, perfect_map
 from ..saliency import BACKBONES, DEFAULT_BACKBONE, MAP_METHODS, importance_map
@@ -54,7 +54,6 @@ def check_map_name(name: str) -> None:
         if method not in MAP_METHODS or backbone not in BACKBONES:
             raise OptionError(f"unknown map {name!r}; use default, boxes, a method ({', '.join(MAP_METHODS)}) "
                               f"optionally @backbone ({', '.join(BACKBONES)}), or ensemble:a+b")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm")
 ROWS_FILE = "rows.jsonl"
 #: The settings that shape every row without being in its key (compress options, map options, the
 #: boxes file): a resumed run must have the same, or its rows would mix two experiments.

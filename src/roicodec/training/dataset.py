@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..errors import InputError, OptionError
+from ..imageio import IMAGE_SUFFIXES, load_image
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
+IMAGE_EXTENSIONS = IMAGE_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,9 @@ def scan(data_dir: str | Path) -> LabelledImages:
 
 
 def load_rgb(path: Path) -> np.ndarray:
-    """RGB uint8 pixels, or an InputError naming the file."""
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"))
-    except Exception as error:  # Pillow raises many types for corrupt or truncated files
-        raise InputError(f"{path}: unreadable image ({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
+    """RGB uint8 pixels as every command reads them (orientation, modes, every format roicodec
+    writes), or an InputError naming the file."""
+    return load_image(path).pixels
 
 
 def split(labels: tuple[int, ...], validation: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
