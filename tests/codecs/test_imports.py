@@ -1,5 +1,5 @@
-"""The codecs stand on their own: no module in codecs/ imports torch (the data flows from the map to
-the codecs, never back; docs/DESIGN.md)."""
+"""Import arrows follow the data flow (docs/DESIGN.md): no module in codecs/ imports torch, and the
+maps (saliency/) never import the training code, which builds on them."""
 
 import ast
 from pathlib import Path
@@ -7,6 +7,7 @@ from pathlib import Path
 import roicodec.codecs
 
 CODECS = Path(roicodec.codecs.__file__).parent
+PACKAGE = CODECS.parent
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -14,8 +15,11 @@ def imported_modules(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            # relative imports as absolute ones: "from ..training import x" in saliency/ -> roicodec.training
+            package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            names.add(f"{base}.{node.module}" if base else node.module)
     return names
 
 
@@ -23,4 +27,10 @@ def test_no_codec_module_imports_torch():
     modules = sorted(CODECS.glob("*.py"))
     assert len(modules) > 10
     offenders = [p.name for p in modules if any(m == "torch" or m.startswith("torch.") for m in imported_modules(p))]
+    assert offenders == []
+
+
+def test_the_maps_do_not_import_the_training_code():
+    modules = sorted((PACKAGE / "saliency").glob("*.py"))
+    offenders = [p.name for p in modules if any(m.startswith("roicodec.training") for m in imported_modules(p))]
     assert offenders == []

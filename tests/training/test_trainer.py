@@ -6,7 +6,7 @@ import torch
 
 from roicodec.errors import InputError, OptionError
 from roicodec.training import TrainOptions, load_trained_backbone, train_classifier
-from roicodec.training.model_file import read_model
+from roicodec.saliency.trained import read_model
 
 
 def test_a_linear_head_learns_real_from_fake(real_fake_model):

@@ -72,7 +72,7 @@ class Backbone:
     square_input: int | None = None  # transformers with a fixed input size
     fc_layer: nn.Module | None = field(default=None, repr=False)
     class_names: tuple[str, ...] | None = None  # None: the 1000 ImageNet classes
-    acol: nn.Module | None = field(default=None, repr=False)  # a trained ACoL head (training/heads.py)
+    acol: nn.Module | None = field(default=None, repr=False)  # a trained ACoL head (heads.py)
 
     def activations_and_logits(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The target layer's output as (N, C, h, w) maps, and the logits, in one forward pass."""

@@ -146,7 +146,7 @@ def _map_at_own_size(rgb: np.ndarray, options: MapOptions) -> ImportanceMap:
         return ImportanceMap(values=values, classes=(), method="people", backbone="",
                              cues=(("people", 1.0 if values.any() else 0.0),))
     if options.model:
-        from ..training.model_file import load_trained_backbone
+        from .trained import load_trained_backbone
 
         return _network_map(rgb, options, load_trained_backbone(options.model))
     return _network_map(rgb, options, load_backbone(options.backbone, weights=options.weights,

@@ -2,12 +2,12 @@
 "real / fake" (security filtering), by transfer learning on the CPU.
 
 Data flow: dataset.py (an ImageFolder tree, checked) -> features.py (the frozen part of the
-backbone run once per image) -> heads.py (a linear CAM head, or ACoL's two adversarial heads)
--> trainer.py (the loop, the held-out accuracy) -> model_file.py (one .pt file that map,
-compress and bench load with ``--model``).
+backbone run once per image) -> saliency/heads.py (a linear CAM head, or ACoL's two adversarial
+heads) -> trainer.py (the loop, the held-out accuracy) -> model_file.py (one .pt file, which
+saliency/trained.py reads for ``--model``). Training depends on saliency, never the other way.
 """
 
-from .model_file import load_trained_backbone
+from ..saliency.trained import load_trained_backbone
 from .trainer import TrainOptions, TrainResult, train_classifier
 
 __all__ = ["TrainOptions", "TrainResult", "load_trained_backbone", "train_classifier"]

@@ -18,6 +18,7 @@ from PIL import Image
 from torch import nn
 
 from ..errors import OptionError
+from ..saliency.trained import Tail
 from .dataset import load_rgb
 
 #: Training input: the picture resized to this square (nothing cropped away, so an object near an
@@ -39,27 +40,6 @@ class Trunk(nn.Module):
         for block in model._blocks[: self.stop]:
             x = block(x)
         return x
-
-
-class Tail(nn.Module):
-    """The remaining blocks and the head convolution: trunk output -> feature maps."""
-
-    def __init__(self, model: nn.Module, fine_tune: int):
-        super().__init__()
-        self.start = len(model._blocks) - fine_tune
-        self.blocks = nn.ModuleList(model._blocks[self.start :])
-        self.conv_head, self.bn1, self.swish = model._conv_head, model._bn1, model._swish
-        self.drop_connect = model._global_params.drop_connect_rate or 0.0
-        self.total = len(model._blocks)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for offset, block in enumerate(self.blocks):
-            rate = self.drop_connect * (self.start + offset) / self.total
-            x = block(x, drop_connect_rate=rate)
-        return self.swish(self.bn1(self.conv_head(x)))
-
-    def tunable_state(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self.state_dict().items()}
 
 
 def split_backbone(model: nn.Module, fine_tune: int) -> tuple[Trunk, Tail]:

@@ -15,7 +15,7 @@ from ..errors import OptionError
 from ..saliency.backbones import EMBEDDED_BACKBONES, EMBEDDED_MEAN, EMBEDDED_STD, embedded_network
 from .dataset import scan, split
 from .features import cached_trunk_outputs, split_backbone
-from .heads import ACOL_THRESHOLD, HEADS, make_head, prediction_logits
+from ..saliency.heads import ACOL_THRESHOLD, HEADS, make_head, prediction_logits
 from .model_file import save_model
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from roicodec.training.heads import ACoLHead, LinearHead, prediction_logits
+from roicodec.saliency.heads import ACoLHead, LinearHead, prediction_logits
 
 
 def test_linear_head_maps_are_its_weights_on_the_features():
