@@ -6,7 +6,8 @@ from .backbones import (BACKBONES, DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, EMBEDDE
                         Backbone, load_backbone)
 from .cam import ClassScore, ImportanceMap
 from .classes import GROUPS, parse_classes
-from .importance import MAP_METHODS, MapOptions, importance_map, map_options
+from .importance import (MAP_METHODS, NETWORK_FREE_METHODS, TRAINED_METHODS, MapOptions, check_map_options,
+                         importance_map, map_options, working_importance_map)
 
 __all__ = [
     "BACKBONES",
@@ -20,8 +21,12 @@ __all__ = [
     "MAP_METHODS",
     "MapOptions",
     "NAMED_BACKBONES",
+    "NETWORK_FREE_METHODS",
+    "TRAINED_METHODS",
+    "check_map_options",
     "importance_map",
     "load_backbone",
     "map_options",
     "parse_classes",
+    "working_importance_map",
 ]

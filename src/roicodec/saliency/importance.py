@@ -72,7 +72,8 @@ def map_options(options: MapOptions | None = None, **changes) -> MapOptions:
     return replace(options or MapOptions(), **changes)
 
 
-def _check(options: MapOptions) -> None:
+def check_map_options(options: MapOptions) -> None:
+    """Refuse, in one line, options no map can be made with (before any picture is read)."""
     if options.method not in MAP_METHODS:
         raise OptionError(f"unknown map method {options.method!r}; available: {', '.join(MAP_METHODS)}, "
                           f"or ensemble:a+b (members: method or method@backbone)")
@@ -127,7 +128,7 @@ def _map_at_own_size(rgb: np.ndarray, options: MapOptions) -> ImportanceMap:
         members = parse_members(options.method, options.backbone)
         return mean_of([_map_at_own_size(rgb, map_options(options, method=m, backbone=b)) for m, b in members],
                        options.method)
-    _check(options)
+    check_map_options(options)
     height, width = rgb.shape[:2]
     if options.method == "spectral":
         from .spectral import spectral_residual

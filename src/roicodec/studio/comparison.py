@@ -24,10 +24,8 @@ from ..overlay import overlay_png
 from ..pipeline import compress
 from ..report import anchor_codecs, same_size_uniform
 from .. import defaults
-from ..saliency import BACKBONES, MAP_METHODS, ImportanceMap, MapOptions
-from ..saliency.classes import GROUPS, parse_classes
-from ..saliency.gradcams import CLASS_AGNOSTIC
-from ..saliency.importance import NETWORK_FREE_METHODS, TRAINED_METHODS, working_importance_map
+from ..saliency import (BACKBONES, GROUPS, MAP_METHODS, NETWORK_FREE_METHODS, TRAINED_METHODS, ImportanceMap,
+                        MapOptions, check_map_options, parse_classes, working_importance_map)
 from .workspace import Upload, write_png
 
 #: Methods the page offers: all but those that need a trained model file.
@@ -91,8 +89,7 @@ class StudioRequest:
                 raise OptionError(f"{name}: at most {MAX_CLASS_TEXT} characters")
             if text.strip():
                 parse_classes(text)  # an unknown name is refused now, with the library's hint
-        if self.suppress.strip() and self.map_method in (*CLASS_AGNOSTIC, *NETWORK_FREE_METHODS):
-            raise OptionError(f"letting classes go needs a class-specific map method; {self.map_method} has no classes")
+        check_map_options(self.map_options())  # the map's own rules (suppress needs classes, ...), not restated here
         low, high = TARGETS[self.target]
         if not (math.isfinite(self.value) and low <= self.value <= high):
             raise OptionError(f"{self.target} must be between {low:g} and {high:g}, got {self.value:g}")

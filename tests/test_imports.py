@@ -1,5 +1,6 @@
-"""Import arrows follow the data flow (docs/DESIGN.md): no module in codecs/ imports torch, and the
-maps (saliency/) never import the training code, which builds on them."""
+"""Import arrows follow the data flow (docs/DESIGN.md): no module in codecs/ imports torch, the maps
+(saliency/) never import the training code, which builds on them, and the studio calls the maps
+through the package's public names only."""
 
 import ast
 from pathlib import Path
@@ -34,3 +35,9 @@ def test_the_maps_do_not_import_the_training_code():
     modules = sorted((PACKAGE / "saliency").glob("*.py"))
     offenders = [p.name for p in modules if any(m.startswith("roicodec.training") for m in imported_modules(p))]
     assert offenders == []
+
+
+def test_the_studio_uses_the_maps_public_names_only():
+    modules = sorted((PACKAGE / "studio").glob("*.py"))
+    reached = {m for p in modules for m in imported_modules(p) if m.startswith("roicodec.saliency")}
+    assert reached == {"roicodec.saliency"}
