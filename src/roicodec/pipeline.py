@@ -103,7 +103,11 @@ def parse_fill(text: str, rgb: np.ndarray) -> tuple[int, int, int]:
     raise OptionError(f"unknown fill {text!r}; use gray, black, white, mean or #rrggbb")
 
 
-def _target_bytes(target_size, target_bpp, height: int, width: int) -> int | None:
+def target_bytes(quality, target_size, target_bpp, height: int, width: int) -> int | None:
+    """The byte target of these options for a picture of this size (None: a quality instead), or
+    OptionError for a conflict or a target of the wrong form."""
+    if (target_size is not None or target_bpp is not None) and quality is not None:
+        raise OptionError("give either a quality or a target size/bpp, not both")
     if target_size is not None and target_bpp is not None:
         raise OptionError("give either a target size or a target bpp, not both")
     if target_size is not None:
@@ -168,9 +172,7 @@ def compress(
         raise OptionError(f"{codec.label} has no {method!r} strategy; it supports {', '.join(codec.strategies)}")
     if quality is not None and not 1 <= quality <= 100:
         raise OptionError(f"quality must be between 1 and 100, got {quality:g}")
-    target = _target_bytes(target_size, target_bpp, height, width)
-    if target is not None and quality is not None:
-        raise OptionError("give either a quality or a target size/bpp, not both")
+    target = target_bytes(quality, target_size, target_bpp, height, width)
     metadata = {"icc_profile": loaded.icc_profile, "exif": loaded.exif}
 
     if method == "uniform":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Rows of output per band: about 2 M pixels of float32 at 8000 px wide.
+#: Output pixels per band (8 MB of float32, whatever the width).
 BAND_PIXELS = 2_000_000
 
 
@@ -40,7 +40,8 @@ def bilinear_rows(values: np.ndarray, height: int, width: int, start: int, stop:
     low_cols, high_cols, col_weight = _axis(values.shape[1], width)
     low_rows, high_rows, row_weight = low_rows[start:stop], high_rows[start:stop], row_weight[start:stop, None]
     needed = np.unique(np.concatenate([low_rows, high_rows]))
-    across = values[needed][:, low_cols] * (1 - col_weight) + values[needed][:, high_cols] * col_weight
+    source_rows = values[needed]
+    across = source_rows[:, low_cols] * (1 - col_weight) + source_rows[:, high_cols] * col_weight
     position = np.searchsorted(needed, low_rows), np.searchsorted(needed, high_rows)
     return across[position[0]] * (1 - row_weight) + across[position[1]] * row_weight
 

@@ -53,16 +53,11 @@ def check_settings(options: BatchOptions) -> None:
     0 or a bad fill is one error, not one per file. Targets are checked for their form only: whether
     one can be met depends on each picture."""
     from .. import compress
-    from ..ratecontrol import bpp_to_bytes
+    from ..pipeline import target_bytes
 
     settings = dict(options.compress)
     target_size, target_bpp = settings.pop("target_size", None), settings.pop("target_bpp", None)
-    if target_size is not None and target_bpp is not None:
-        raise OptionError("give either a target size or a target bpp, not both")
-    if (target_size is not None or target_bpp is not None) and settings.get("quality") is not None:
-        raise OptionError("give either a quality or a target size/bpp, not both")
-    if target_bpp is not None:
-        bpp_to_bytes(float(target_bpp), 64, 64)
+    target_bytes(settings.get("quality"), target_size, target_bpp, 64, 64)
     y, x = np.mgrid[0:64, 0:64]
     picture = np.stack([x * 4, y * 4, (x + y) * 2], axis=-1).astype(np.uint8)
     half = (x >= 32).astype(np.float32)  # subject and background, so cut-outs (and --fill) are used
