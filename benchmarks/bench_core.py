@@ -31,7 +31,7 @@ import torch
 import roicodec
 from roicodec import defaults
 from roicodec.evaluation import evaluate
-from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE, AdaptiveJpegSettings
+from roicodec.codecs.adaptive_jpeg import DEFAULT_LAMBDA_SCALE
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
 from roicodec.imageio import load_image, write_atomic
 from roicodec.roi import box_mask, perfect_map
@@ -60,7 +60,7 @@ def run(args) -> list[dict]:
     else:
         names = sorted(p.stem for p in folder.glob("*.png"))
     load_backbone(args.backbone)  # once, outside the timings
-    settings = AdaptiveJpegSettings(lambda_scale=args.lambda_scale, quantiser=args.quantiser)
+    jpeg_options = {"lambda_scale": args.lambda_scale, "quantiser": args.quantiser}  # JPEG's codec options
     rows = []
     out_dir = Path(tempfile.mkdtemp(prefix="roicodec-bench-"))
     for name in names:
@@ -94,7 +94,7 @@ def run(args) -> list[dict]:
                 t0 = time.perf_counter()
                 result = roicodec.compress(
                     loaded, method=method, target_size=target, importance=importance, plan=args.plan,
-                    roi_quality=args.roi_quality, bg_quality=args.bg_quality, settings=settings,
+                    roi_quality=args.roi_quality, bg_quality=args.bg_quality, codec_options=jpeg_options,
                 )
                 write_atomic(out_dir / f"{name}-{setting}-{method}.jpg", result.data)
                 t_total = time.perf_counter() - t0

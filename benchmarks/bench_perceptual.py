@@ -56,7 +56,6 @@ def one_image(task: tuple) -> list[dict]:
     import torch
 
     import roicodec
-    from roicodec.codecs.adaptive_jpeg import AdaptiveJpegSettings
     from roicodec.codecs.pillow_jpeg import encode_uniform
     from roicodec.codecs.registry import get_codec
     from roicodec.imageio import load_image
@@ -88,7 +87,7 @@ def one_image(task: tuple) -> list[dict]:
                 row = {"image": path.stem, "rate": rate, "target": target, "codec": codec_name,
                        "file": f"roicodec {map_name}"}
                 try:
-                    extra = {"settings": AdaptiveJpegSettings(**jpeg_settings)} if codec_name == "jpeg" else {}
+                    extra = {"codec_options": jpeg_settings} if codec_name == "jpeg" else {}
                     result = roicodec.compress(rgb, codec=codec, importance=maps[map_name], target_size=target,
                                                **plan_ends, **extra)
                 except roicodec.RoicodecError as error:

@@ -28,7 +28,7 @@ import torch
 from roicodec import defaults
 from roicodec.saliency import MapOptions
 from roicodec.video import VideoOptions, compress_video
-from roicodec.video.transcode import VIDEO_SHORT_SIDE
+from roicodec.defaults import VIDEO_SHORT_SIDE
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -160,7 +160,7 @@ def test_auto_plan_is_two_level_for_a_mask_and_quantile_for_the_networks_map(kod
 def test_a_result_says_what_it_is_and_saves_itself(kodim23_small, tmp_path):
     result = roicodec.compress(kodim23_small, quality=60)
     text = repr(result)
-    assert text.startswith("CompressionResult(jpeg adaptive, 256x176, ") and len(text) < 200
+    assert text.startswith("CompressionResult(jpeg native, 256x176, ") and len(text) < 200
     assert result.extension == ".jpg" and result.mime_type == "image/jpeg"
     path = result.save(tmp_path / "new" / f"out{result.extension}")
     assert path.read_bytes() == result.data

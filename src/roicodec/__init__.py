@@ -11,15 +11,19 @@ plan; a standard codec spends the bits where the plan says. Every output opens i
 from .errors import InputError, OptionError, RoicodecError
 from .imageio import LoadedImage, load_image
 from .pipeline import CompressionResult, compress
-from .saliency import ImportanceMap, importance_map as _importance_map_of_pixels
+from .maps import ImportanceMap
+from .options import CompressOptions, MapOptions
 
 __version__ = "0.1.0"
 
 
-def importance_map(image, **options) -> ImportanceMap:
-    """The importance map of an image (path, bytes, PIL image or array): float32 (H, W) in [0, 1]."""
-    loaded = image if isinstance(image, LoadedImage) else load_image(image)
-    return _importance_map_of_pixels(loaded.pixels, **options)
+def __getattr__(name: str):
+    """``importance_map`` loads the networks (torch): imported when first used, not with the package."""
+    if name == "importance_map":
+        from .saliency import importance_map
+
+        return importance_map
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def decode(data: bytes):
@@ -32,10 +36,12 @@ def decode(data: bytes):
 
 
 __all__ = [
+    "CompressOptions",
     "CompressionResult",
     "ImportanceMap",
     "InputError",
     "LoadedImage",
+    "MapOptions",
     "OptionError",
     "RoicodecError",
     "compress",

@@ -3,7 +3,6 @@
 Kept free of heavy imports: the command line reads these before torch is loaded.
 """
 
-METHOD = "adaptive"
 #: "auto": two-level for a sharp map (a mask), quantile for a diffuse one (the network's).
 PLAN = "auto"
 #: Mean quality when neither a quality nor a target is given (libjpeg's and Pillow's default).
@@ -22,9 +21,20 @@ MAP_METHOD = "subject"
 #: Video keeps the plain CAM: the subject map measured 0.30-0.38 s per 640x272 frame against 0.05-0.06 s
 #: (a map every 5 frames), and its effect on video was not measured yet.
 VIDEO_MAP_METHOD = "fused"
+#: The network's input short side for video maps: 160 px halves the map's cost against stills'
+#: 224, which is what lets a 640x272 clip encode faster than real time (BENCHMARKS.md, video).
+VIDEO_SHORT_SIDE = 160
+#: Video's plan: its ends set QP offsets around --crf (0.51 QP a quality step), quantile levels
+#: because the network's maps rank blocks.
+VIDEO_PLAN = "quantile"
+VIDEO_ROI_QUALITY = 70.0
+VIDEO_BG_QUALITY = 40.0
 #: The people cue's face detector: "auto" takes BlazeFace when mediapipe is installed, else Haar.
 FACE_DETECTOR = "auto"
 BACKBONE = "efficientnet-lite0"
 TOP_K = 5
 SHORT_SIDE = 224
 FILL = "gray"
+#: ACoL's erasing threshold: the second classifier learns where the first's map stays below this
+#: fraction of its peak (the paper's choice for ImageNet).
+ACOL_THRESHOLD = 0.6

@@ -118,6 +118,16 @@ def load_image(
     )
 
 
+def rgb_pixels(image) -> np.ndarray:
+    """The RGB uint8 pixels of a :class:`LoadedImage`, an RGB uint8 array (as it is), or anything
+    :func:`load_image` reads."""
+    if isinstance(image, LoadedImage):
+        return image.pixels
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+        return image
+    return load_image(image).pixels
+
+
 def load_map(source: ImageSource, shape: tuple[int, int]) -> np.ndarray:
     """Load a user's importance map as float32 in [0, 1], resized (bilinear) to ``shape`` (H, W).
 

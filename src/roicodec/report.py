@@ -60,7 +60,7 @@ def compression_report(rgb: np.ndarray, result, source: Path, output: Path, boxe
     height, width = rgb.shape[:2]
     raw = height * width * 3  # bytes of the decoded RGB picture
     codec = get_codec(result.codec)
-    name = result.method if codec.name == "jpeg" else f"{codec.name} {result.method}"
+    name = f"{codec.name} {result.strategy}"
     rows = [("roicodec " + name, result.data, f"mean q {result.quality:.1f}", codec)]
     for other in anchor_codecs(codec):
         uniform = same_size_uniform(rgb, result.size_bytes, other)

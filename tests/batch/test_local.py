@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from roicodec.batch import BatchOptions, run_batch
 from roicodec.cli import app
 from roicodec.errors import OptionError
+from roicodec.options import CompressOptions
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def manifest(out):
 
 def test_a_tree_is_compressed_with_its_layout_and_a_manifest(tree, tmp_path):
     out = tmp_path / "out"
-    summary = run_batch(tree, out, BatchOptions(workers=1, compress={"quality": 60}))
+    summary = run_batch(tree, out, BatchOptions(workers=1, compress=CompressOptions(quality=60)))
     assert summary.done == 3 and summary.skipped == 0
     assert [name for name, _ in summary.failed] == ["birds/broken.png"]
     for relative in ("a.jpg", "birds/b.jpg", "birds/more/c.jpg"):
@@ -46,17 +47,18 @@ def test_a_tree_is_compressed_with_its_layout_and_a_manifest(tree, tmp_path):
 
 def test_an_interrupted_run_resumes_without_redoing_finished_files(tree, tmp_path):
     out = tmp_path / "out"
-    run_batch(tree, out, BatchOptions(workers=1, codec="webp", compress={"quality": 60}))
+    webp = BatchOptions(workers=1, compress=CompressOptions(codec="webp", quality=60))
+    run_batch(tree, out, webp)
     (out / "birds" / "b.webp").unlink()  # as if the run had stopped before this file
-    again = run_batch(tree, out, BatchOptions(workers=1, codec="webp", compress={"quality": 60}))
+    again = run_batch(tree, out, webp)
     assert again.skipped == 2 and again.done == 1 and len(again.failed) == 1  # b redone, the broken file retried
-    fresh = run_batch(tree, out, BatchOptions(workers=1, codec="webp", compress={"quality": 60}), resume=False)
+    fresh = run_batch(tree, out, webp, resume=False)
     assert fresh.done == 3 and fresh.skipped == 0
 
 
 def test_two_worker_processes_give_the_same_files(tree, tmp_path):
-    one = run_batch(tree, tmp_path / "one", BatchOptions(workers=1, compress={"quality": 60}))
-    two = run_batch(tree, tmp_path / "two", BatchOptions(workers=2, compress={"quality": 60}))
+    one = run_batch(tree, tmp_path / "one", BatchOptions(workers=1, compress=CompressOptions(quality=60)))
+    two = run_batch(tree, tmp_path / "two", BatchOptions(workers=2, compress=CompressOptions(quality=60)))
     assert one.done == two.done == 3
     for relative in ("a.jpg", "birds/b.jpg", "birds/more/c.jpg"):
         assert (tmp_path / "one" / relative).read_bytes() == (tmp_path / "two" / relative).read_bytes()
@@ -85,10 +87,10 @@ def test_inputs_sharing_a_name_get_outputs_of_their_own(tmp_path, kodim23_small)
         Image.fromarray(kodim23_small).save(source / f"a{suffix}")
     Image.fromarray(kodim23_small).save(source / "b.png")
     out = tmp_path / "out"
-    summary = run_batch(source, out, BatchOptions(workers=1, compress={"quality": 60}))
+    summary = run_batch(source, out, BatchOptions(workers=1, compress=CompressOptions(quality=60)))
     assert summary.done == 4 and not summary.failed
     assert sorted(p.name for p in out.glob("*.jpg")) == ["a.jpg.jpg", "a.png.jpg", "a.tif.jpg", "b.jpg"]
-    again = run_batch(source, out, BatchOptions(workers=1, compress={"quality": 60}))
+    again = run_batch(source, out, BatchOptions(workers=1, compress=CompressOptions(quality=60)))
     assert again.skipped == 4 and again.done == 0  # each resume finds its own file
 
 
@@ -100,7 +102,7 @@ def test_formats_roicodec_writes_are_batch_inputs_and_an_output_file_is_refused(
     source.mkdir()
     (source / "own.heic").write_bytes(get_codec("heic").encode(kodim23_small, 60))
     (source / "own.jxl").write_bytes(get_codec("jxl").encode(kodim23_small, 60))
-    summary = run_batch(source, tmp_path / "out", BatchOptions(workers=1, compress={"quality": 60}))
+    summary = run_batch(source, tmp_path / "out", BatchOptions(workers=1, compress=CompressOptions(quality=60)))
     assert summary.done == 2 and not summary.failed
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(OptionError, match="not a folder"):

@@ -11,6 +11,7 @@ from roicodec.batch import BatchOptions
 from roicodec.batch.ray_engine import list_jobs, run_batch_ray
 from roicodec.cli import app
 from roicodec.errors import OptionError
+from roicodec.options import CompressOptions
 
 ray = pytest.importorskip("ray", reason="Ray is part of the test extra: pip install -e '.[test]'")
 
@@ -35,7 +36,7 @@ def test_jobs_are_listed_from_a_url_and_nesting_is_refused(tree, tmp_path):
 
 def test_ray_local_mode_compresses_resumes_and_lists_failures(tree, tmp_path):
     out = tmp_path / "out"
-    options = BatchOptions(workers=2, compress={"quality": 60})
+    options = BatchOptions(workers=2, compress=CompressOptions(quality=60))
     summary = run_batch_ray(f"file://{tree}", f"file://{out}", options)
     assert summary.done == 2 and [name for name, _ in summary.failed] == ["sub/bad.png"]
     with Image.open(out / "sub" / "b.jpg") as image:

@@ -9,6 +9,7 @@ from roicodec.bench import BenchSpec, count_tasks, run
 from roicodec.bench.grid import ROWS_FILE, load_done
 from roicodec.cli import app
 from roicodec.errors import OptionError
+from roicodec.options import CompressOptions, MapOptions
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def dataset(tmp_path_factory, kodim23):
 
 def spec(dataset, out, **changes):
     folder, boxes = dataset
-    base = dict(dataset=folder, out=out, methods=("uniform", "adaptive"), maps=("default", "boxes"),
+    base = dict(dataset=folder, out=out, methods=("uniform", "native"), maps=("default", "boxes"),
                 points=(30, 50, 70), boxes=boxes)
     base.update(changes)
     return BenchSpec(**base)
@@ -32,7 +33,7 @@ def spec(dataset, out, **changes):
 
 def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
     rows, paths = run(spec(dataset, tmp_path))
-    # parrot: 3 points x (uniform + jpegli at its size + adaptive/default + adaptive/boxes); leaves: no boxes map
+    # parrot: 3 points x (uniform + jpegli at its size + native/default + native/boxes); leaves: no boxes map
     assert len(rows) == 3 * 4 + 3 * 3 == count_tasks(spec(dataset, tmp_path))
     for row in rows:
         if row["method"] == "jpegli-uniform":  # the largest jpegli file not bigger (integer qualities)
@@ -49,12 +50,12 @@ def test_grid_matches_sizes_and_writes_every_output(dataset, tmp_path):
         assert paths[key].is_file() and paths[key].stat().st_size > 100, key
     summary = paths["summary"].read_text()
     assert "| Method | Ratio | BPP | MSE | PSNR | SSIM | MS-SSIM |" in summary
-    assert "adaptive / boxes" in summary and "BD-rate" in summary
+    assert "native / boxes" in summary and "BD-rate" in summary
     assert "| SSIM2 | ROI SSIM2 | BG SSIM2 |" in summary and "| jpegli-uniform |" in summary
     bd = json.loads(paths["bd"].read_text())
-    assert {r["method"] for r in bd} == {"adaptive / default", "adaptive / boxes", "jpegli-uniform"}
+    assert {r["method"] for r in bd} == {"native / default", "native / boxes", "jpegli-uniform"}
     # The boxes map must buy subject quality at equal size: BD on ROI PSNR is negative (fewer bits).
-    roi = next(r for r in bd if r["method"] == "adaptive / boxes" and r["metric"] == "roi_psnr")
+    roi = next(r for r in bd if r["method"] == "native / boxes" and r["metric"] == "roi_psnr")
     assert roi["bd_rate_percent"] < 0 and roi["bd_db"] > 0
 
 
@@ -84,17 +85,17 @@ def test_a_resume_with_other_settings_is_refused(dataset, tmp_path):
     small = dict(maps=("default",), points=(50,), images=("parrot",))
     run(spec(dataset, tmp_path, **small))
     with pytest.raises(OptionError, match="rows made with other settings \\(map_changes\\)"):
-        run(spec(dataset, tmp_path, map_changes={"classes": "bird"}, **small))
+        run(spec(dataset, tmp_path, options=CompressOptions(map=MapOptions(classes="bird")), **small))
     with pytest.raises(OptionError, match="other settings \\(options\\)"):
-        run(spec(dataset, tmp_path, options={"plan": "linear"}, **small))
+        run(spec(dataset, tmp_path, options=CompressOptions(plan="linear"), **small))
     rows, _ = run(spec(dataset, tmp_path, **small))  # the same settings resume
-    assert len(rows) == 3  # uniform, jpegli at its size, adaptive
+    assert len(rows) == 3  # uniform, jpegli at its size, native
 
 
 def test_bpp_points(dataset, tmp_path):
     rows, _ = run(spec(dataset, tmp_path, points=None, bpp=(0.4, 0.8, 1.2), maps=("msroi@efficientnet-lite1",),
                        images=("leaves",)))
-    assert {r["map"] for r in rows if r["method"] == "adaptive"} == {"msroi@efficientnet-lite1"}
+    assert {r["map"] for r in rows if r["method"] == "native"} == {"msroi@efficientnet-lite1"}
     uniform = [r for r in rows if r["method"] == "uniform"]
     assert [r["point"] for r in uniform] == ["0.4bpp", "0.8bpp", "1.2bpp"]
     assert all(r["bpp"] <= float(r["point"][:-3]) for r in uniform)
@@ -123,17 +124,18 @@ def test_bench_command_shows_progress_and_writes_plots(dataset, tmp_path):
 
 
 def test_other_codecs_get_their_own_anchors_and_skip_strategies_they_lack(dataset, tmp_path):
-    rows, paths = run(spec(dataset, tmp_path, codecs=("jpeg", "webp"), methods=("uniform", "prefilter", "adaptive"),
+    rows, paths = run(spec(dataset, tmp_path, codecs=("jpeg", "avif"), methods=("uniform", "prefilter", "native"),
                            maps=("boxes",), points=(40, 70)))
-    webp = [r for r in rows if r["codec"] == "webp"]
-    assert webp and {r["method"] for r in webp} == {"uniform", "prefilter"}  # adaptive is JPEG's own
-    for row in webp:
+    avif = [r for r in rows if r["codec"] == "avif"]
+    assert avif and {r["method"] for r in avif} == {"uniform", "prefilter"}  # libavif takes no per-block plan
+    assert "native" in {r["method"] for r in rows if r["codec"] == "jpeg"}
+    for row in avif:
         assert row["bytes"] <= row["target_bytes"]
     jpeg_anchor = next(r for r in rows if r["codec"] == "jpeg" and r["method"] == "uniform")
-    webp_anchor = next(r for r in webp if r["method"] == "uniform" and r["point"] == jpeg_anchor["point"]
+    avif_anchor = next(r for r in avif if r["method"] == "uniform" and r["point"] == jpeg_anchor["point"]
                        and r["image"] == jpeg_anchor["image"])
-    assert webp_anchor["bytes"] != jpeg_anchor["bytes"]  # each codec's own uniform encode sets its sizes
-    assert paths["rd_webp_psnr"].is_file()
+    assert avif_anchor["bytes"] != jpeg_anchor["bytes"]  # each codec's own uniform encode sets its sizes
+    assert paths["rd_avif_psnr"].is_file()
 
 
 def test_default_method_runs_each_codecs_own_default_strategy(dataset, tmp_path):
@@ -142,6 +144,9 @@ def test_default_method_runs_each_codecs_own_default_strategy(dataset, tmp_path)
     chosen = spec(dataset, tmp_path, codecs=("jpeg", "webp", "jxl"), methods=("uniform", "default", "adaptive"),
                   maps=("default",), points=(50,))
     chosen.validate()
-    methods = {(codec, method) for _, codec, method, *_ in _tasks(chosen, find_images(chosen), None)}
-    assert methods == {("jpeg", "uniform"), ("jpeg", "jpegli-uniform"), ("jpeg", "adaptive"), ("webp", "uniform"), ("webp", "native"),
+    tasks = [(codec, method) for path, codec, method, *_ in _tasks(chosen, find_images(chosen), None)
+             if path == find_images(chosen)[0]]
+    assert len(tasks) == len(set(tasks))  # "default" and "adaptive" name one strategy, which runs once
+    methods = set(tasks)
+    assert methods == {("jpeg", "uniform"), ("jpeg", "jpegli-uniform"), ("jpeg", "native"), ("webp", "uniform"), ("webp", "native"),
                        ("jxl", "uniform"), ("jxl", "prefilter")}

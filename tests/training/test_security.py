@@ -69,13 +69,15 @@ def test_the_command_line_trains_and_uses_a_model(real_fake_set, half_fake, tmp_
 
 def test_bench_runs_with_a_trained_model(real_fake_model, half_fake, tmp_path):
     from roicodec.bench import BenchSpec, run
+    from roicodec.options import CompressOptions
 
     folder = tmp_path / "data"
     folder.mkdir()
     Image.fromarray(half_fake).save(folder / "half.png")
-    spec = BenchSpec(dataset=folder, out=tmp_path / "out", methods=("uniform", "adaptive"), maps=("default",),
-                     points=(50,), map_changes={"model": str(real_fake_model.path), "classes": "real"})
+    trained = CompressOptions(map=MapOptions(model=str(real_fake_model.path), classes="real"))
+    spec = BenchSpec(dataset=folder, out=tmp_path / "out", methods=("uniform", "native"), maps=("default",),
+                     points=(50,), options=trained)
     rows, _ = run(spec)
-    assert {r["method"] for r in rows} == {"uniform", "jpegli-uniform", "adaptive"}
-    adaptive = next(r for r in rows if r["method"] == "adaptive")
-    assert adaptive["bytes"] <= next(r for r in rows if r["method"] == "uniform")["bytes"]
+    assert {r["method"] for r in rows} == {"uniform", "jpegli-uniform", "native"}
+    native = next(r for r in rows if r["method"] == "native")
+    assert native["bytes"] <= next(r for r in rows if r["method"] == "uniform")["bytes"]

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from roicodec.cli import app
 from roicodec.errors import InputError, OptionError
 from roicodec.video import VideoOptions, compress_video
-from roicodec.video.transcode import parse_bitrate
+from roicodec.video.options import parse_bitrate
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, OptionError
 from ..imageio import IMAGE_SUFFIXES
+from ..options import CompressOptions
 
 #: Files a batch picks up: the formats ``roicodec compress`` reads.
 INPUT_SUFFIXES = IMAGE_SUFFIXES
@@ -19,13 +20,15 @@ MANIFEST = "manifest.jsonl"
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """What every file gets: ``compress`` keyword arguments, the map options, the output codec."""
+    """What every file gets (the compress options, the map's among them) and how the work is spread."""
 
-    codec: str = "jpeg"
-    compress: dict = field(default_factory=dict)  # method, quality, target_size, plan, fill, ...
-    map_changes: dict = field(default_factory=dict)  # map options: method, classes, model, ...
+    compress: CompressOptions = field(default_factory=CompressOptions)
     workers: int = 0  # 0: one per core
     threads_per_worker: int = 1
+
+    @property
+    def codec(self) -> str:
+        return self.compress.codec
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,11 @@ def _start_worker(options: BatchOptions) -> None:
 
     torch.set_num_threads(options.threads_per_worker)
     _WORKER["limits"] = threadpool_limits(options.threads_per_worker)
+    from ..pipeline import resolve
     from ..saliency import importance_map
 
-    if options.compress.get("method") != "uniform":
-        importance_map(np.zeros((64, 64, 3), np.uint8), **options.map_changes)
+    if resolve(options.compress)[1].uses_map:
+        importance_map(np.zeros((64, 64, 3), np.uint8), options.compress.map)
     check_settings(options)
     _WORKER["options"] = options
 
@@ -52,16 +53,17 @@ def check_settings(options: BatchOptions) -> None:
     encoder before it forks): they compress a small made-up picture with a made-up map, so a quality of
     0 or a bad fill is one error, not one per file. Targets are checked for their form only: whether
     one can be met depends on each picture."""
+    from dataclasses import replace
+
     from .. import compress
     from ..pipeline import target_bytes
 
-    settings = dict(options.compress)
-    target_size, target_bpp = settings.pop("target_size", None), settings.pop("target_bpp", None)
-    target_bytes(settings.get("quality"), target_size, target_bpp, 64, 64)
+    settings = options.compress
+    target_bytes(settings.quality, settings.target_size, settings.target_bpp, 64, 64)
     y, x = np.mgrid[0:64, 0:64]
     picture = np.stack([x * 4, y * 4, (x + y) * 2], axis=-1).astype(np.uint8)
     half = (x >= 32).astype(np.float32)  # subject and background, so cut-outs (and --fill) are used
-    compress(picture, codec=options.codec, importance=half, **settings)
+    compress(picture, replace(settings, target_size=None, target_bpp=None), importance=half)
 
 
 def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, dict]:
@@ -71,18 +73,17 @@ def compress_data(source: Path | bytes, options: BatchOptions) -> tuple[bytes, d
     from ..codecs.registry import get_codec
     from ..imageio import load_image
     from ..metrics import psnr, ssim
-    from ..saliency import MapOptions
 
-    loaded = load_image(source)
+    loaded = load_image(source, background=options.compress.background)
     size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
-    result = compress(loaded, codec=options.codec, map_options=MapOptions(**options.map_changes), **options.compress)
+    result = compress(loaded, options.compress)
     decoded = get_codec(result.codec).decode(result.data)
     tiny = min(decoded.shape[:2]) < 11  # SSIM's window; such pictures get no SSIM (null), as in `metrics`
     figures = {"psnr": round(psnr(loaded.pixels, decoded), 3),
                "ssim": None if tiny else round(ssim(loaded.pixels, decoded), 5),
                **perceptual_figures(loaded.pixels, decoded, result)}
     return result.data, {"bytes": result.size_bytes, "bpp": round(result.bpp, 4), "input_bytes": size,
-                         "metrics": figures, "method": result.method, "quality": round(result.quality, 2)}
+                         "metrics": figures, "strategy": result.strategy, "quality": round(result.quality, 2)}
 
 
 #: Above this many pixels the manifest leaves SSIMULACRA2 out (null): scored in tiles (perceptual.py)

@@ -14,11 +14,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from .grid import CODECS, MAPS, BenchSpec, count_tasks, json_safe, run_grid
+from .grid import MAPS, BenchSpec, count_tasks, json_safe, run_grid
 from .plots import rd_plots
 from .summary import bd_rates, summary_markdown
 
-__all__ = ["BenchSpec", "CODECS", "MAPS", "count_tasks", "run", "write_outputs"]
+__all__ = ["BenchSpec", "MAPS", "count_tasks", "run", "write_outputs"]
 
 
 def write_outputs(rows: list[dict], out: Path) -> dict[str, Path]:

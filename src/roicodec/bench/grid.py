@@ -13,22 +13,23 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
 
-from ..codecs.registry import FORMAT_MODULES, get_codec
+from ..codecs.registry import all_codecs, get_codec
 from ..errors import OptionError
 from ..evaluation import evaluate
 from ..imageio import IMAGE_SUFFIXES, LoadedImage, load_image
-from ..pipeline import METHODS, compress
+from ..options import CompressOptions, MapOptions
+from ..pipeline import compress
 from ..roi import box_mask, boxes_for, load_boxes_file, perfect_map
 from ..saliency import BACKBONES, DEFAULT_BACKBONE, MAP_METHODS, importance_map
 from ..saliency.ensemble import PREFIX as ENSEMBLE_PREFIX
 from ..saliency.ensemble import parse_members
+from ..strategies import all_strategies, get_strategy
 
-CODECS = FORMAT_MODULES
 #: "default": the compress default map; "boxes": the subject boxes blurred (images with boxes only);
 #: besides these, any map method, optionally @backbone ("msroi", "fused@efficientnet-lite2") or an
 #: ensemble spec ("ensemble:fused@efficientnet-lite1+fused@efficientnet-lite2").
@@ -67,19 +68,22 @@ class BenchSpec:
     dataset: Path
     out: Path
     codecs: tuple[str, ...] = ("jpeg",)
-    methods: tuple[str, ...] = ("uniform", "blend", "adaptive")
+    methods: tuple[str, ...] = ("uniform", "blend", "native")
     maps: tuple[str, ...] = ("default",)
     points: tuple[int, ...] | None = (25, 50, 75)
     bpp: tuple[float, ...] | None = None
     boxes: Path | None = None
     images: tuple[str, ...] | None = None
-    options: dict = field(default_factory=dict)  # passed to compress(): plan, roi_quality, ...
-    map_changes: dict = field(default_factory=dict)  # map options for every network map: classes, model
+    #: What every file gets besides its codec, strategy and size (the plan, codec options, the map's
+    #: options: the "default" map is ``options.map``, a named map changes its method and backbone).
+    options: CompressOptions = field(default_factory=CompressOptions)
 
     def validate(self) -> None:
         if not Path(self.dataset).is_dir():
             raise OptionError(f"{self.dataset}: not a folder of images")
-        for name, chosen, allowed in (("codec", self.codecs, CODECS), ("method", self.methods, METHODS + ("default",))):
+        strategies = [name for s in all_strategies() for name in (s.name, *s.aliases)]
+        for name, chosen, allowed in (("codec", self.codecs, tuple(c.name for c in all_codecs())),
+                                      ("method", self.methods, (*strategies, "default"))):
             unknown = [c for c in chosen if c not in allowed]
             if unknown or not chosen:
                 raise OptionError(f"unknown {name} {', '.join(unknown) or '(none)'}; available: {', '.join(allowed)}")
@@ -139,13 +143,15 @@ def _tasks(spec: BenchSpec, images: list[Path], boxes) -> Iterator[tuple[Path, s
     for path in images:
         has_boxes = boxes is not None and boxes_for(boxes, path.name) is not None
         for codec in spec.codecs:
-            # "default": the codec's own default strategy (adaptive for JPEG, native for HEVC, ...).
-            methods = dict.fromkeys(get_codec(codec).default_strategy if m == "default" else m for m in spec.methods)
+            # "default": the codec's own default strategy (native for JPEG and HEVC, prefilter for AVIF, ...).
+            # Canonical names: "adaptive" and "default" may name the same strategy, which runs once.
+            methods = dict.fromkeys(get_strategy(get_codec(codec).default_strategy if m == "default" else m).name
+                                    for m in spec.methods)
             for label, value in spec.point_labels:
                 for method in methods:
-                    if method not in get_codec(codec).strategies:
-                        continue  # e.g. adaptive is JPEG's own
-                    for map_name in (["-"] if method == "uniform" else spec.maps):
+                    if not get_strategy(method).applies(get_codec(codec)):
+                        continue  # e.g. native needs an encoder that takes a plan
+                    for map_name in (["-"] if not get_strategy(method).uses_map else spec.maps):
                         if map_name == "boxes" and not has_boxes:
                             continue
                         yield path, codec, method, map_name, label, value
@@ -163,10 +169,10 @@ def count_tasks(spec: BenchSpec) -> int:
 class _ImageContext:
     """Everything computed once per image: pixels, maps, the ROI mask and the uniform anchors."""
 
-    def __init__(self, path: Path, boxes, map_changes: dict | None = None):
+    def __init__(self, path: Path, boxes, options: CompressOptions):
         self.path = path
-        self.map_changes = map_changes or {}
-        self.loaded: LoadedImage = load_image(path)
+        self.map_options = options.map
+        self.loaded: LoadedImage = load_image(path, background=options.background)
         rgb = self.loaded.pixels
         self.boxes = boxes_for(boxes, path.name) if boxes is not None else None
         self.mask = box_mask(self.boxes, rgb.shape[:2]) if self.boxes else None
@@ -177,14 +183,14 @@ class _ImageContext:
         if name not in self._maps:
             rgb = self.loaded.pixels
             if name == "default":
-                self._maps[name] = importance_map(rgb, **self.map_changes).values
+                self._maps[name] = importance_map(rgb, self.map_options).values
             elif name == "boxes":
                 self._maps[name] = perfect_map(self.boxes, rgb.shape[:2])
             elif name.startswith(ENSEMBLE_PREFIX):
-                self._maps[name] = importance_map(rgb, method=name, **self.map_changes).values
+                self._maps[name] = importance_map(rgb, self.map_options, method=name).values
             else:
                 method, backbone = _method_and_backbone(name)
-                self._maps[name] = importance_map(rgb, method=method, backbone=backbone, **self.map_changes).values
+                self._maps[name] = importance_map(rgb, self.map_options, method=method, backbone=backbone).values
         return self._maps[name]
 
     @property
@@ -200,15 +206,13 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
     if method in SAME_SIZE_ANCHORS:
         return _anchor_row(context, codec, method, label, started)
     if method == "uniform":
-        if spec.points is not None:
-            result = compress(context.loaded, codec=codec, method="uniform", quality=value)
-        else:
-            result = compress(context.loaded, codec=codec, method="uniform", target_bpp=value)
+        point = {"quality": value} if spec.points is not None else {"target_bpp": value}
+        result = compress(context.loaded, replace(spec.options, codec=codec, strategy="uniform", **point))
         context.anchors[(codec, label)] = result.size_bytes
     else:
         target = context.anchors[(codec, label)]
-        result = compress(context.loaded, codec=codec, method=method, target_size=target,
-                          importance=context.importance(map_name), **spec.options)
+        result = compress(context.loaded, replace(spec.options, codec=codec, strategy=method, target_size=target),
+                          importance=context.importance(map_name))
     seconds = time.perf_counter() - started
     figures = evaluate(rgb, get_codec(codec).decode(result.data), size_bytes=result.size_bytes, mask=context.mask,
                        weights=context.weights)
@@ -264,14 +268,14 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
                 if method == "uniform":
                     # The anchor of a resumed point: its size is in the journal.
                     if context is None or context.path != path:
-                        context = _ImageContext(path, boxes, spec.map_changes)
+                        context = _ImageContext(path, boxes, spec.options)
                     context.anchors[(codec, label)] = int(row["bytes"])
                 rows.append(row)
                 if on_row:
                     on_row(row, True)
                 continue
             if context is None or context.path != path:
-                context = _ImageContext(path, boxes, spec.map_changes)
+                context = _ImageContext(path, boxes, spec.options)
             row = _compress_row(spec, context, codec, method, map_name, label, value)
             journal.write(json.dumps(json_safe(row)) + "\n")
             journal.flush()
@@ -283,8 +287,8 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
 
 def _check_same_settings(out: Path, spec: BenchSpec, resuming: bool) -> None:
     settings = json.loads(json.dumps({
-        "options": spec.options,
-        "map_changes": spec.map_changes,
+        "options": _changed_fields(replace(spec.options, map=MapOptions()), CompressOptions()),
+        "map_changes": _changed_fields(spec.options.map, MapOptions()),
         "boxes": str(Path(spec.boxes).resolve()) if spec.boxes else None,
     }, default=str, sort_keys=True))
     path = out / SETTINGS_FILE
@@ -295,6 +299,11 @@ def _check_same_settings(out: Path, spec: BenchSpec, resuming: bool) -> None:
             raise OptionError(f"{out} holds rows made with other settings ({changed}); "
                               "use another output folder, or delete it to start again")
     path.write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+
+
+def _changed_fields(value, default) -> dict:
+    """The fields that differ from the defaults (what a run's settings file records)."""
+    return {f.name: getattr(value, f.name) for f in fields(value) if getattr(value, f.name) != getattr(default, f.name)}
 
 
 def json_safe(row: dict) -> dict:

@@ -11,7 +11,7 @@ SPEED = 6
 AVIF = register(Codec(
     name="avif", label="AVIF", extensions=(".avif",),
     knob=f"libavif quality 1-100 (speed {SPEED}, 4:2:0)", integer_quality=True,
-    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    default_strategy="prefilter",
     _encode=pillow_save("AVIF", lambda q: {"quality": int(q), "speed": SPEED, "subsampling": "4:2:0"}),
     # Measured (BENCHMARKS.md, codecs): as JPEG XL, a light blur is all the background can pay for.
     prefilter_sigma=0.6,

@@ -1,6 +1,7 @@
-"""What a codec is to roicodec: a quality knob, an encoder, the standard decoder, and the region
-strategies it supports. Adding a format is one module that builds a :class:`Codec` and registers it
-(see registry.py).
+"""What a codec is to roicodec: a quality knob, an encoder, the standard decoder, the options it
+takes, and, when the encoder takes a per-block plan, its native quantiser. Adding a format is one
+module that builds a :class:`Codec` and registers it (see registry.py). Which region strategies a
+codec takes is the strategies' to say (strategies/).
 
 Every codec speaks one quality scale, 1-100, higher = better, so quality plans, rate control and
 blending work the same for all; a codec whose own knob is different (JPEG 2000's compression rate)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,10 +20,55 @@ import numpy as np
 from PIL import Image
 
 from ..errors import InputError, OptionError
-from .prefilter import DEFAULT_SIGMA
 
-#: Region strategies (``--method``): how a codec is made to spend bits by region.
-STRATEGIES = ("uniform", "blend", "prefilter", "adaptive", "native")
+#: The kinds a codec option may have, and how a command line's text becomes each.
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+@dataclass(frozen=True)
+class CodecOption:
+    """One option a codec takes besides its quality (JPEG's ``progressive``, ...)."""
+
+    name: str
+    default: bool | int | float | str
+    help: str
+    choices: tuple[str, ...] = ()
+
+    def parse(self, value) -> bool | int | float | str:
+        """``value`` (or its command-line text) as this option's kind, or OptionError."""
+        kind = type(self.default)
+        try:
+            if kind is bool:
+                if isinstance(value, str):
+                    if value.strip().lower() not in _TRUE + _FALSE:
+                        raise ValueError
+                    return value.strip().lower() in _TRUE
+                return bool(value)
+            parsed = kind(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"option {self.name} takes {_KIND_NAMES[kind]}, got {value!r}") from None
+        if self.choices and parsed not in self.choices:
+            raise OptionError(f"option {self.name} takes one of {', '.join(self.choices)}, got {value!r}")
+        if kind is float and not math.isfinite(parsed):
+            raise OptionError(f"option {self.name} takes a finite number, got {value!r}")
+        return parsed
+
+
+@dataclass(frozen=True)
+class Native:
+    """The encoder's own per-block quantiser: the ``native`` strategy for this codec.
+
+    ``encode(rgb, plan, *, icc_profile, exif, **options)`` encodes a whole plan (8x8 blocks, 1-100);
+    a quantiser with a rate control of its own gives ``encoding(job)`` instead (strategies/base.py).
+    ``default_plan``: (plan, top, bottom) measured for it, when it differs from the codec's.
+    ``moves_by_steps``: rate control moves the plan by ratios of quantiser steps (qmap.step_shifted).
+    """
+
+    encode: Callable[..., bytes] | None = field(default=None, repr=False)
+    encoding: Callable | None = field(default=None, repr=False)
+    default_plan: tuple[str, float, float] | None = None
+    moves_by_steps: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,7 +79,6 @@ class Codec:
     label: str
     extensions: tuple[str, ...]
     knob: str  # what the 1-100 quality means for this encoder
-    strategies: tuple[str, ...]
     default_strategy: str
     _encode: Callable[..., bytes] = field(repr=False)
     requires: tuple[str, ...] = ()  # importable modules the encoder needs
@@ -42,15 +88,37 @@ class Codec:
     integer_quality: bool = False  # the encoder only takes whole numbers
     default_plan: tuple[str, float, float] | None = None
     """(plan, top quality, bottom quality) measured best for this codec; None: the global defaults."""
-    prefilter_sigma: float = DEFAULT_SIGMA
-    """The ``prefilter`` strategy's blur of the least important pixels, measured per codec."""
-    native: Callable[[np.ndarray, np.ndarray], bytes] | None = field(default=None, repr=False)
-    """The ``native`` strategy: (rgb, per-8x8-block quality plan) -> bytes, when the encoder takes a map."""
+    prefilter_sigma: float | None = None
+    """The ``prefilter`` strategy's blur of the least important pixels, measured per codec (None: the
+    strategy's default)."""
+    native: Native | None = None
+    """The encoder's own per-block quantiser, when it takes a plan (the ``native`` strategy)."""
+    options: tuple[CodecOption, ...] = ()
+    """Options besides the quality, handed to the encoders as keywords (``--codec-option NAME=VALUE``)."""
     mime_type: str = "application/octet-stream"
     """The file's media type, for a web page or an HTTP response."""
     max_side: int | None = None
     """The longest side the format (or its encoder or standard decoder) takes, in pixels; None: no limit
     below the pixel limit."""
+
+    @property
+    def strategies(self) -> tuple[str, ...]:
+        """The region strategies that take this codec, from the strategy registry."""
+        from ..strategies import all_strategies
+
+        return tuple(s.name for s in all_strategies() if s.applies(self))
+
+    def check_options(self, given: dict | None) -> dict:
+        """Every declared option, given values parsed (command-line text too), the rest at their
+        defaults; an option this codec does not declare is an OptionError."""
+        given = dict(given or {})
+        declared = {option.name: option for option in self.options}
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            takes = ", ".join(declared) or "none"
+            raise OptionError(f"{self.label} has no option {', '.join(unknown)}; it takes: {takes}")
+        return {name: option.parse(given[name]) if name in given else option.default
+                for name, option in declared.items()}
 
     def missing(self) -> str | None:
         """None when this machine can encode the format, else a one-line reason with the fix."""
@@ -74,8 +142,9 @@ class Codec:
                              f"{width}x{height} (codecs without that limit: {roomy})")
 
     def encode(self, rgb: np.ndarray, quality: float, *, icc_profile: bytes | None = None,
-               exif: bytes | None = None) -> bytes:
-        """Encode an RGB uint8 image at one quality (1-100) for the whole picture."""
+               exif: bytes | None = None, options: dict | None = None) -> bytes:
+        """Encode an RGB uint8 image at one quality (1-100) for the whole picture; ``options``: the
+        codec's declared ones (see :meth:`check_options`)."""
         self.check_available()
         if not self.min_quality <= quality <= self.max_quality:
             raise OptionError(f"{self.label} quality must be between {self.min_quality:g} and "
@@ -84,7 +153,7 @@ class Codec:
             quality = round(quality)
         self.check_size(*rgb.shape[:2])
         try:
-            return self._encode(rgb, quality, icc_profile=icc_profile, exif=exif)
+            return self._encode(rgb, quality, icc_profile=icc_profile, exif=exif, **(options or {}))
         except (OSError, ValueError, RuntimeError) as error:  # the encoder refused this picture
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise InputError(f"{self.label} cannot encode this {rgb.shape[1]}x{rgb.shape[0]} picture: "

@@ -10,7 +10,7 @@ from .registry import register
 HEIC = register(Codec(
     name="heic", label="HEIC", extensions=(".heic", ".heif"),
     knob="libheif/x265 quality 1-100 (4:2:0); native: as the hevc codec", integer_quality=True,
-    strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
+    default_strategy="native",
     _encode=pillow_save("HEIF", lambda q: {"quality": int(q), "chroma": 420}, plugin="pillow_heif"),
     requires=("pillow_heif", "av"), install="pillow-heif av",
     native=HEVC.native,

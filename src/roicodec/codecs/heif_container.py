@@ -5,8 +5,8 @@ pillow-heif/libheif only encode pixels themselves (so no per-region quality reac
 ffmpeg has no HEIF muxer. The file holds what ISO/IEC 23008-12 asks of a single coded image and
 what HEIF readers (libheif, Apple, Windows) check: ``ftyp`` (heic, mif1), ``meta`` with ``hdlr``
 'pict', ``pitm``, ``iinf``/``infe`` (item type 'hvc1'), ``iloc``, ``iprp`` holding the ``hvcC``
-decoder configuration (built from the stream's VPS/SPS/PPS), ``ispe`` (size) and ``colr`` (nclx),
-and ``mdat`` with the slices as length-prefixed NAL units.
+decoder configuration (built from the stream's VPS/SPS/PPS), ``ispe`` (size), ``colr`` (nclx, and a
+second ``colr`` of type 'prof' for an ICC profile), and ``mdat`` with the slices as length-prefixed NAL units.
 """
 
 from __future__ import annotations
@@ -96,9 +96,11 @@ def _clap(coded: tuple[int, int], shown: tuple[int, int]) -> bytes:
 
 
 def heif_from_hevc(stream: bytes, width: int, height: int, *, crop: tuple[int, int] | None = None,
-                   chroma_format: int = 1, bit_depth: int = 8, full_range: bool = False) -> bytes:
+                   chroma_format: int = 1, bit_depth: int = 8, full_range: bool = False,
+                   icc_profile: bytes | None = None) -> bytes:
     """A HEIF ('heic') file holding the single HEVC intra picture of ``stream`` (coded at
-    ``width`` x ``height``; ``crop``: the size shown, when the coded picture was padded)."""
+    ``width`` x ``height``; ``crop``: the size shown, when the coded picture was padded;
+    ``icc_profile``: the picture's colour profile)."""
     units = split_annex_b(stream)
     found = {t: next((u for u in units if nal_type(u) == t), None) for t in _PARAMETER_SETS}
     if any(unit is None for unit in found.values()):
@@ -117,9 +119,12 @@ def heif_from_hevc(stream: bytes, width: int, height: int, *, crop: tuple[int, i
     ispe = _full_box(b"ispe", 0, 0, struct.pack(">II", width, height))
     properties = _hvcc(found[NAL_VPS], found[NAL_SPS], found[NAL_PPS], chroma_format, bit_depth) + ispe + colr
     associations = [0x81, 0x02, 0x03]  # 1-based property indices; hvcC essential
+    if icc_profile:
+        properties += _box(b"colr", b"prof" + icc_profile)
+        associations.append(len(associations) + 1)
     if crop is not None and tuple(crop) != (width, height):
         properties += _clap((width, height), tuple(crop))
-        associations.append(0x84)  # transformative properties come last and are essential
+        associations.append(0x80 | (len(associations) + 1))  # transformative properties come last, essential
     ipco = _box(b"ipco", properties)
     ipma = _full_box(b"ipma", 0, 0, struct.pack(">IHB", 1, 1, len(associations)) + bytes(associations))
     iprp = _box(b"iprp", ipco + ipma)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Codec
+from .base import Codec, Native
 from .heif_container import heif_from_hevc
 from .region_qp import dither_to_levels, encode_picture, even_sides, offset_rectangles, unit_means
 from .registry import register
@@ -49,29 +49,31 @@ def encode_hevc(rgb: np.ndarray, crf: float, regions=(), preset: str = PRESET) -
     return b"".join(encode_picture(rgb, "libx265", options, regions, offset_range=MAX_QP))
 
 
-def _heif(rgb: np.ndarray, crf: float, regions=()) -> bytes:
+def _heif(rgb: np.ndarray, crf: float, regions=(), icc_profile: bytes | None = None) -> bytes:
     height, width = rgb.shape[:2]
     padded = even_sides(rgb)
     stream = encode_hevc(padded, crf, regions)
-    return heif_from_hevc(stream, padded.shape[1], padded.shape[0], crop=(width, height))
+    return heif_from_hevc(stream, padded.shape[1], padded.shape[0], crop=(width, height), icc_profile=icc_profile)
 
 
 def _encode(rgb, quality, *, icc_profile=None, exif=None) -> bytes:
-    return _heif(rgb, crf_for(quality))
+    return _heif(rgb, crf_for(quality), icc_profile=icc_profile)
 
 
-def encode_native(rgb: np.ndarray, block_quality: np.ndarray) -> bytes:
-    """The whole plan in one encode: CRF of the plan's top quality, lower blocks get higher QP."""
+def encode_native(rgb: np.ndarray, block_quality: np.ndarray, *, icc_profile: bytes | None = None,
+                  exif: bytes | None = None) -> bytes:
+    """The whole plan in one encode: CRF of the plan's top quality, lower blocks get higher QP. The
+    colour profile is kept; EXIF is not (heif_container.py writes no EXIF item)."""
     crf, regions = plan_regions(np.clip(block_quality, 1.0, 100.0))
-    return _heif(rgb, crf, regions)
+    return _heif(rgb, crf, regions, icc_profile=icc_profile)
 
 
 HEVC = register(Codec(
     name="hevc", label="HEVC (HEIF)", extensions=(".heic",),
     knob=f"x265 CRF = 0.51 x (100 - q), preset {PRESET}; native: per-16x16 QP offsets (ffmpeg addroi); HEIF file",
-    strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
+    default_strategy="native",
     _encode=_encode, requires=("av", "pillow_heif"), install="av pillow-heif",
-    native=encode_native,
+    native=Native(encode=encode_native),
     # A 12-quality gap is 6 QP, steps 2x apart, as JPEG's adaptive default: by SSIMULACRA2 at equal
     # size a wider gap (the PSNR-chosen 69/41) lost 10-45 points on the whole picture and, with the
     # network's map, on the subject too (BENCHMARKS.md, perceptual section).

@@ -29,7 +29,7 @@ def _options(quality: float) -> dict:
 JPEG2000 = register(Codec(
     name="jpeg2000", label="JPEG 2000", extensions=(".jp2", ".j2k", ".jpx"),
     knob=f"rate: quality q -> {MIN_BPP} * 2^((q-1)/{HALVING}) bits per pixel (OpenJPEG rate mode, 9/7 wavelet)",
-    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    default_strategy="prefilter",
     _encode=pillow_save("JPEG2000", _options),
     # Measured (BENCHMARKS.md, codecs): the wavelet coder loses little background to a light blur,
     # so 1.25 px keeps the background loss under 4 dB for about +1.5 dB in the subject.

@@ -62,7 +62,7 @@ def quantisation_tables(quality: float) -> np.ndarray:
 JPEGLI = register(Codec(
     name="jpegli", label="JPEG (jpegli)", extensions=(".jpg", ".jpeg"),
     knob="jpegli quality 1-100 (integers), 4:2:0, its own adaptive quantisation",
-    strategies=("uniform", "prefilter", "blend"), default_strategy="prefilter", _encode=_encode,
+    default_strategy="prefilter", _encode=_encode,
     requires=("pyjpegli",), install="pyjpegli", integer_quality=True,
     mime_type="image/jpeg",
     max_side=65500,  # as libjpeg

@@ -11,7 +11,7 @@ EFFORT = 7
 JXL = register(Codec(
     name="jxl", label="JPEG XL", extensions=(".jxl",),
     knob=f"libjxl quality 1-100 (effort {EFFORT})",
-    strategies=("uniform", "blend", "prefilter"), default_strategy="prefilter",
+    default_strategy="prefilter",
     _encode=pillow_save("JXL", lambda q: {"quality": float(q), "effort": EFFORT, "lossless": False}, plugin="pillow_jxl"),
     requires=("pillow_jxl",), install="pillow-jxl-plugin",
     # Measured (BENCHMARKS.md, codecs): libjxl is efficient on texture, so blurring it costs much

@@ -3,8 +3,9 @@
 A lossy WebP file is one VP8 key frame in a RIFF container. libwebp takes no spatial map, but
 VP8 itself has four segments with their own quantiser, and libvpx's VP8 encoder sets them from a
 region map (ffmpeg's ``addroi``, see region_qp.py). So ``native`` encodes the plan as a VP8 key
-frame with libvpx and writes it into the RIFF container here (12 bytes of header and one chunk;
-no library writes a WebP around a foreign VP8 frame). libwebp, Pillow and browsers open it.
+frame with libvpx and writes it into the RIFF container here (a header, the frame's chunk and, for
+a colour profile or EXIF, the extended format's VP8X, ICCP and EXIF chunks; no library writes a
+WebP around a foreign VP8 frame). libwebp, Pillow and browsers open it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import struct
 import numpy as np
 
 from ..errors import OptionError
-from .base import Codec, pillow_save
+from .base import Codec, Native, pillow_save
 from .region_qp import dither_to_levels, encode_picture, offset_rectangles, unit_means
 from .registry import register
 
@@ -53,10 +54,27 @@ def plan_segments(block_quality: np.ndarray, block: int = 8) -> tuple[int, list[
     return base, offset_rectangles(q - base, UNIT)
 
 
-def webp_from_vp8(frame: bytes) -> bytes:
-    """A lossy WebP file: RIFF header, 'WEBP', one 'VP8 ' chunk (padded to even length)."""
-    chunk = b"VP8 " + struct.pack("<I", len(frame)) + frame + (b"\0" if len(frame) % 2 else b"")
-    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+#: VP8X flags (the WebP container specification): a colour profile, EXIF.
+_ICC_FLAG, _EXIF_FLAG = 0x20, 0x08
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    """A RIFF chunk, padded to an even length."""
+    return kind + struct.pack("<I", len(payload)) + payload + (b"\0" if len(payload) % 2 else b"")
+
+
+def webp_from_vp8(frame: bytes, width: int | None = None, height: int | None = None, *,
+                  icc_profile: bytes | None = None, exif: bytes | None = None) -> bytes:
+    """A lossy WebP file: RIFF header, 'WEBP', the 'VP8 ' chunk; with a profile or EXIF, the extended
+    format (VP8X with the canvas size, ICCP before the frame, EXIF after it)."""
+    chunks = _chunk(b"VP8 ", frame)
+    if icc_profile or exif:
+        flags = (_ICC_FLAG if icc_profile else 0) | (_EXIF_FLAG if exif else 0)
+        canvas = (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+        chunks = (_chunk(b"VP8X", bytes([flags, 0, 0, 0]) + canvas)
+                  + (_chunk(b"ICCP", icc_profile) if icc_profile else b"") + chunks
+                  + (_chunk(b"EXIF", exif) if exif else b""))
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
 
 
 def encode_vp8(rgb: np.ndarray, base_q: int, regions=()) -> bytes:
@@ -71,18 +89,20 @@ def encode_vp8(rgb: np.ndarray, base_q: int, regions=()) -> bytes:
     return packets[0]
 
 
-def encode_native(rgb: np.ndarray, block_quality: np.ndarray) -> bytes:
+def encode_native(rgb: np.ndarray, block_quality: np.ndarray, *, icc_profile: bytes | None = None,
+                  exif: bytes | None = None) -> bytes:
     base, regions = plan_segments(block_quality)
-    return webp_from_vp8(encode_vp8(rgb, base, regions))
+    height, width = rgb.shape[:2]
+    return webp_from_vp8(encode_vp8(rgb, base, regions), width, height, icc_profile=icc_profile, exif=exif)
 
 
 WEBP = register(Codec(
     name="webp", label="WebP", extensions=(".webp",),
     knob=f"libwebp quality 1-100 (method {METHOD}); native: libvpx VP8 quantiser 0.63 x (100 - q), "
          "four segments",
-    strategies=("uniform", "native", "blend", "prefilter"), default_strategy="native",
+    default_strategy="native",
     _encode=pillow_save("WEBP", lambda q: {"quality": float(q), "method": METHOD}),
-    native=encode_native,
+    native=Native(encode=encode_native),
     # 80/60 instead of the global 80/30: by SSIMULACRA2 at equal size the wider gap lost 10-16 points
     # on the whole picture and, with the network's map, on the subject too (BENCHMARKS.md, perceptual).
     default_plan=("auto", 80.0, 60.0),

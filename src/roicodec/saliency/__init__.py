@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..maps import ClassScore, ImportanceMap
+from ..options import MapOptions, map_options
 from .backbones import (BACKBONES, DEFAULT_BACKBONE, DEFAULT_SHORT_SIDE, EMBEDDED_BACKBONES, NAMED_BACKBONES,
                         Backbone, load_backbone)
-from .cam import ClassScore, ImportanceMap
 from .classes import GROUPS, parse_classes
-from .importance import (MAP_METHODS, NETWORK_FREE_METHODS, TRAINED_METHODS, MapOptions, check_map_options,
-                         importance_map, map_options, working_importance_map)
+from .importance import (MAP_METHODS, NETWORK_FREE_METHODS, TRAINED_METHODS, check_map_options, importance_map,
+                         working_importance_map)
 
 __all__ = [
     "BACKBONES",

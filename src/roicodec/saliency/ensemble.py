@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import OptionError
-from .cam import ImportanceMap, normalise
+from ..maps import ImportanceMap
+from .cam import normalise
 
 PREFIX = "ensemble:"
 

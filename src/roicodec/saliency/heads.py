@@ -15,9 +15,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import defaults
+
 HEADS = ("linear", "acol")
-#: ACoL's erasing threshold on A's normalised map (the paper's choice for ImageNet is 0.6).
-ACOL_THRESHOLD = 0.6
+#: ACoL's erasing threshold on A's normalised map (defaults.py).
+ACOL_THRESHOLD = defaults.ACOL_THRESHOLD
 
 
 class LinearHead(nn.Module):

@@ -3,15 +3,16 @@ erasing, suppression and ensembles together (each lives in its own module)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-
 import numpy as np
 import torch
 
 from .. import defaults
 from ..errors import OptionError
+from ..imageio import rgb_pixels
+from ..maps import ClassScore, ImportanceMap
+from ..options import MapOptions, map_options
 from .backbones import Backbone, load_backbone, preprocess
-from .cam import ClassScore, ImportanceMap, head_class_maps, normalise, require_head, upsample_to
+from .cam import head_class_maps, normalise, require_head, upsample_to
 from .classes import ClassSpec, imagenet_names, parse_classes
 from .ensemble import PREFIX as ENSEMBLE_PREFIX
 from .ensemble import mean_of, parse_members
@@ -41,37 +42,6 @@ SUPPRESS_MIN_PROBABILITY = 0.02
 MAP_WORK_PIXELS = 2_100_000
 
 
-@dataclass(frozen=True)
-class MapOptions:
-    """Everything that decides an importance map; the CLI, the pipeline and the benchmarks share it."""
-
-    method: str = defaults.MAP_METHOD
-    backbone: str = defaults.BACKBONE
-    classes: str | None = None  # None: the top-k by softmax
-    top_k: int = defaults.TOP_K
-    suppress: str | None = None
-    fusion: str = "weighted"
-    alpha: float = 0.0
-    beta: float = 0.0
-    aug_smooth: bool = False
-    eigen_smooth: bool = False
-    erase: int = 0
-    weights: str | None = None
-    target_layer: str | None = None
-    short_side: int = defaults.SHORT_SIDE
-    model: str | None = None  # a trained classifier file (roicodec train-classifier); replaces backbone
-    face_detector: str = defaults.FACE_DETECTOR  # the people cue's detector (people.py)
-
-
-def map_options(options: MapOptions | None = None, **changes) -> MapOptions:
-    """``options`` (or the defaults) with ``changes``; unknown names are an error."""
-    known = {f.name for f in fields(MapOptions)}
-    unknown = sorted(set(changes) - known)
-    if unknown:
-        raise TypeError(f"unknown map option(s): {', '.join(unknown)}")
-    return replace(options or MapOptions(), **changes)
-
-
 def check_map_options(options: MapOptions) -> None:
     """Refuse, in one line, options no map can be made with (before any picture is read)."""
     if options.method not in MAP_METHODS:
@@ -92,12 +62,15 @@ def check_map_options(options: MapOptions) -> None:
         raise OptionError("--model brings its own network; --backbone, --weights and --target-layer do not apply")
 
 
-def importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
-    """The importance map of an RGB uint8 image: float32 (H, W) in [0, 1] at the image's size.
+def importance_map(image, options: MapOptions | None = None, **changes) -> ImportanceMap:
+    """The importance map of an image: float32 (H, W) in [0, 1] at the image's size.
 
-    ``importance_map(rgb)`` gives the default; ``importance_map(rgb, method="gradcam", classes="dog")``
-    or ``importance_map(rgb, MapOptions(...))`` anything else.
+    ``image``: an RGB uint8 array, a :class:`LoadedImage`, or anything :func:`load_image` reads (a
+    path, bytes, a PIL image). ``importance_map(image)`` gives the default;
+    ``importance_map(image, method="gradcam", classes="dog")`` or ``importance_map(image, MapOptions(...))``
+    anything else.
     """
+    rgb = rgb_pixels(image)
     height, width = rgb.shape[:2]
     return working_importance_map(rgb, options, **changes).resized(height, width)
 
@@ -110,9 +83,10 @@ def work_size(height: int, width: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def working_importance_map(rgb: np.ndarray, options: MapOptions | None = None, **changes) -> ImportanceMap:
+def working_importance_map(image, options: MapOptions | None = None, **changes) -> ImportanceMap:
     """:func:`importance_map` at :func:`work_size`, not yet resized to the picture (the pipeline plans
     from it and builds the full-size map once the file is written)."""
+    rgb = rgb_pixels(image)
     options = map_options(options, **changes)
     height, width = rgb.shape[:2]
     small = work_size(height, width)

@@ -17,15 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import defaults
 from ..codecs.registry import all_codecs, get_codec
 from ..errors import OptionError
 from ..evaluation import DEFAULT_ROI_THRESHOLD, evaluate, roi_mask_from_map
 from ..overlay import overlay_png
+from ..options import CompressOptions, MapOptions
 from ..pipeline import compress
 from ..report import anchor_codecs, same_size_uniform
-from .. import defaults
 from ..saliency import (BACKBONES, GROUPS, MAP_METHODS, NETWORK_FREE_METHODS, TRAINED_METHODS, ImportanceMap,
-                        MapOptions, check_map_options, parse_classes, working_importance_map)
+                        check_map_options, parse_classes, working_importance_map)
 from .workspace import Upload, write_png
 
 #: Methods the page offers: all but those that need a trained model file.
@@ -60,16 +61,19 @@ Progress = Callable[[str, float], None]
 MAX_CLASS_TEXT = 300
 
 
+_MAP, _COMPRESS = MapOptions(), CompressOptions()
+
+
 @dataclass(frozen=True)
 class StudioRequest:
-    """What the page's controls say."""
+    """What the page's controls say; the defaults are the API's (options.py)."""
 
-    map_method: str = defaults.MAP_METHOD
-    backbone: str = defaults.BACKBONE
-    codec: str = "jpeg"
+    map_method: str = _MAP.method
+    backbone: str = _MAP.backbone
+    codec: str = _COMPRESS.codec
     strategy: str = "default"  # "default": the codec's measured default strategy
     target: str = "quality"
-    value: float = 75.0
+    value: float = defaults.QUALITY
     classes: str = ""  # the classes that drive the map (names, groups, indices); "": the top 5
     suppress: str = ""  # classes to let go: their regions get the lowest quality
 
@@ -78,10 +82,14 @@ class StudioRequest:
             raise OptionError(f"unknown map method {self.map_method!r}; available: {', '.join(STUDIO_MAP_METHODS)}")
         if self.backbone not in BACKBONES:
             raise OptionError(f"unknown backbone {self.backbone!r}; available: {', '.join(BACKBONES)}")
-        codec = get_codec(self.codec)  # its own error names the codecs
-        if self.strategy != "default" and self.strategy not in codec.strategies:
-            raise OptionError(f"{codec.label} has no {self.strategy!r} strategy; it supports "
-                              f"{', '.join(codec.strategies)}")
+        get_codec(self.codec)  # its own error names the codecs (whether it is installed is asked later)
+        if self.strategy != "default":
+            from ..strategies import get_strategy
+
+            if not get_strategy(self.strategy).applies(get_codec(self.codec)):
+                codec = get_codec(self.codec)
+                raise OptionError(f"{codec.label} has no {self.strategy!r} strategy; it takes "
+                                  f"{', '.join(codec.strategies)}")
         if self.target not in TARGETS:
             raise OptionError(f"unknown target {self.target!r}; use quality, size or bpp")
         for name, text in (("classes", self.classes), ("suppress", self.suppress)):
@@ -102,17 +110,22 @@ class StudioRequest:
         return MapOptions(method=self.map_method, backbone=self.backbone, classes=self.classes.strip() or None,
                           suppress=self.suppress.strip() or None, **MAP_OVERRIDES.get(self.map_method, {}))
 
-    def compress_target(self) -> dict:
+    def compress_options(self) -> CompressOptions:
+        """The page's codec, strategy and target as the API's options (the map comes separately: the
+        studio caches it per picture)."""
         if self.target == "quality":
-            return {"quality": self.value}
-        if self.target == "size":
-            return {"target_size": max(1, round(self.value * 1000))}
-        return {"target_bpp": self.value}
+            target = {"quality": self.value}
+        elif self.target == "size":
+            target = {"target_size": max(1, round(self.value * 1000))}
+        else:
+            target = {"target_bpp": self.value}
+        return CompressOptions(codec=self.codec, strategy=None if self.strategy == "default" else self.strategy,
+                               map=self.map_options(), **target)
 
 
 def studio_options(settings) -> dict:
     """What the page needs to build its controls."""
-    defaults = {**asdict(StudioRequest()), **PAGE_TARGET}
+    starting = {**asdict(StudioRequest()), **PAGE_TARGET}
     return {
         "map_methods": list(STUDIO_MAP_METHODS),
         "slow_methods": SLOW_METHODS,
@@ -124,7 +137,7 @@ def studio_options(settings) -> dict:
             for c in all_codecs()
         ],
         "targets": {name: {"min": low, "max": high} for name, (low, high) in TARGETS.items()},
-        "defaults": defaults,
+        "defaults": starting,
         "limits": {"max_upload_bytes": settings.max_upload_bytes, "max_pixels": settings.max_pixels},
         "roi_threshold": DEFAULT_ROI_THRESHOLD,
         "overlay": {"colormap": OVERLAY_COLORMAP, "opacity": OVERLAY_OPACITY, "stops": _colormap_stops()},
@@ -212,8 +225,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     lap("map")
 
     progress(f"encoding {codec.label} ({request.target} {request.value:g})", 0.25)
-    result = compress(loaded, codec=codec, method=None if request.strategy == "default" else request.strategy,
-                      importance=importance, **request.compress_target())
+    result = compress(loaded, request.compress_options(), importance=importance)
     (folder / "result.bin").write_bytes(result.data)
     lap("encode")
 
@@ -229,7 +241,7 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     progress("measuring", 0.75)
     mask = roi_mask_from_map(importance.values)
     files = {"result": _measured(rgb, codec, result.data, mask, importance.values, folder / "result.png",
-                                 quality=round(result.quality, 2), strategy=result.method)}
+                                 quality=round(result.quality, 2), strategy=result.strategy)}
     if uniform is not None:
         files["uniform"] = _measured(rgb, codec, uniform[0], mask, importance.values, folder / "uniform.png",
                                      quality=uniform[1], strategy="uniform")

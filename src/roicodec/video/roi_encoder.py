@@ -10,8 +10,8 @@ import numpy as np
 from .. import qmap
 from ..codecs.region_qp import dither_to_levels, offset_rectangles, roi_graph, unit_means
 from ..errors import OptionError
+from .options import ENCODERS
 
-ENCODERS = {"h264": "libx264", "h265": "libx265"}
 DEFAULT_CRF = {"h264": 23.0, "h265": 28.0}
 #: QP per quality step, as for HEVC stills (codecs/hevc.py).
 QP_PER_QUALITY = 0.51
@@ -20,12 +20,13 @@ UNIT = 16
 QP_RANGE = 51
 
 
-def qp_offsets(importance: np.ndarray, plan: str, roi_quality: float, bg_quality: float) -> np.ndarray:
+def qp_offsets(importance: np.ndarray, plan: str, roi_quality: float, bg_quality: float,
+               threshold: float = 0.5) -> np.ndarray:
     """Per-16x16 whole QP offsets around zero: the map as a quality plan (qmap), each unit's quality
     against the plan's mean turned into QP (0.51 per step), dithered to whole steps. The mean
     offset is about zero, so the rate stays near what --crf or --target-bitrate asks for."""
     blocks = qmap.block_means(importance)
-    quality = qmap.make_plan(plan, blocks, bg_quality, roi_quality)
+    quality = qmap.make_plan(plan, blocks, bg_quality, roi_quality, threshold)
     units = unit_means(quality, UNIT // qmap.BLOCK)
     return dither_to_levels((float(units.mean()) - units) * QP_PER_QUALITY)
 

@@ -15,64 +15,20 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, OptionError, RoicodecError
 from ..imageio import check_output, file_mode_for
-from .. import defaults
-from ..saliency import MapOptions, importance_map
+from ..saliency import importance_map
+from .options import VideoOptions
 from .roi_encoder import DEFAULT_CRF, RoiVideoEncoder, check_codec, qp_offsets
 from .smoothing import TemporalSmoother
 
-MASK_STYLES = ("binary", "map")
-#: x264's and x265's speed presets (anything else makes the encoder print its own error and fail).
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
-#: The network's input short side for video maps: 160 px halves the map's cost against stills'
-#: 224, which is what lets a 640x272 clip encode faster than real time (BENCHMARKS.md, video).
-VIDEO_SHORT_SIDE = 160
 #: The mask video's white region: the map's top fraction (as the study's trajectory videos).
 MASK_TOP_FRACTION = 0.2
-
-
-@dataclass(frozen=True)
-class VideoOptions:
-    codec: str = "h264"
-    crf: float | None = None  # default: 23 (h264) / 28 (h265) unless a bitrate is given
-    target_bitrate: int | None = None  # bits per second
-    preset: str = "medium"
-    map_every: int = 5
-    smoothing: float = 0.5
-    plan: str = "quantile"  # the network's maps rank blocks (see qmap.make_plan)
-    roi_quality: float = 70.0
-    bg_quality: float = 40.0
-    uniform: bool = False  # no regions: the plain encode, for comparisons
-    map_options: MapOptions = field(default_factory=lambda: MapOptions(method=defaults.VIDEO_MAP_METHOD,
-                                                                       short_side=VIDEO_SHORT_SIDE))
-    mask_video: Path | None = None
-    mask_style: str = "binary"
-    max_frames: int | None = None
-
-    def check(self) -> None:
-        check_codec(self.codec)
-        if self.preset not in PRESETS:
-            raise OptionError(f"unknown --preset {self.preset!r}; available: {', '.join(PRESETS)}")
-        if self.max_frames is not None and self.max_frames < 1:
-            raise OptionError(f"--max-frames must be at least 1, got {self.max_frames}")
-        if self.map_every < 1:
-            raise OptionError(f"--map-every must be at least 1 frame, got {self.map_every}")
-        if self.crf is not None and self.target_bitrate is not None:
-            raise OptionError("give --crf or --target-bitrate, not both")
-        if self.crf is not None and not 0 <= self.crf <= 51:
-            raise OptionError(f"--crf must be between 0 and 51, got {self.crf:g}")
-        if self.target_bitrate is not None and self.target_bitrate <= 0:
-            raise OptionError("--target-bitrate must be positive")
-        if self.mask_style not in MASK_STYLES:
-            raise OptionError(f"--mask-style must be one of {', '.join(MASK_STYLES)}")
-        if not self.bg_quality <= self.roi_quality:
-            raise OptionError("--bg-quality must not exceed --roi-quality")
 
 
 @dataclass
@@ -233,7 +189,8 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
             nonlocal frames, video_bytes
             importance = smoother.add(future.result()) if future is not None else None
             if importance is not None and not options.uniform:
-                encoder.set_offsets(qp_offsets(importance, options.plan, options.roi_quality, options.bg_quality))
+                encoder.set_offsets(qp_offsets(importance, options.plan, options.roi_quality, options.bg_quality,
+                                               options.threshold))
             mask = _mask_frame(importance, options.mask_style) if mask_encoder is not None else None  # one per chunk
             for rgb, pts in chunk:
                 for out_packet in encoder.encode(rgb, pts):
@@ -321,18 +278,6 @@ def compress_video(source: str | Path, output: str | Path, options: VideoOptions
                        audio_packets=audio_packets, mask_bytes=mask_bytes)
 
 
-def parse_bitrate(text: str) -> int:
-    """'2M', '800k', '1.5Mbps', '500000' -> bits per second (k = 1000), as ffmpeg users write them."""
-    cleaned = text.strip().lower().removesuffix("bps").removesuffix("bit/s").strip()
-    scale = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(cleaned[-1:], 1)
-    number = cleaned[:-1] if scale != 1 else cleaned
-    try:
-        value = float(number) * scale
-    except ValueError:
-        raise OptionError(f"cannot read bitrate {text!r}; write e.g. 800k, 2M or 1500000") from None
-    if not value > 0:
-        raise OptionError(f"bitrate must be positive, got {text!r}")
-    return int(value)
 
 
 def _format_for(path: Path) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import resample
-from .pillow_jpeg import decode as decode_jpeg
-from .pillow_jpeg import encode_uniform
+from .base import Encoding, Job, Strategy, plan_offsets
+from .registry import register
 
 DEFAULT_LEVELS = 5
 
@@ -39,29 +39,25 @@ def level_qualities(block_quality: np.ndarray, levels: int = DEFAULT_LEVELS) -> 
 class BlendEncoder:
     """Encodes one picture for many plans (rate control), keeping the decoded levels it has made.
 
-    ``codec``: any codec of the registry (default JPEG); its own decoder makes the levels.
+    ``codec``: any codec of the registry; its own decoder makes the levels. ``metadata`` goes into the
+    final file only; ``options`` (the codec's) into every encode.
     """
 
-    def __init__(self, rgb: np.ndarray, levels: int = DEFAULT_LEVELS, progressive: bool = False, codec=None,
-                 metadata: dict | None = None):
+    def __init__(self, rgb: np.ndarray, codec, levels: int = DEFAULT_LEVELS, metadata: dict | None = None,
+                 options: dict | None = None):
         self.rgb = rgb
         self.levels = levels
-        self.progressive = progressive
         self.codec = codec
         self.metadata = metadata or {}
+        self.options = options or {}
         self._decoded: dict[float, np.ndarray] = {}
 
     def _encode(self, rgb: np.ndarray, quality: float, **metadata) -> bytes:
-        if self.codec is None or self.codec.name == "jpeg":
-            return encode_uniform(rgb, quality, progressive=self.progressive, **metadata)
-        return self.codec.encode(rgb, quality, **metadata)
-
-    def _decode(self, data: bytes) -> np.ndarray:
-        return decode_jpeg(data) if self.codec is None else self.codec.decode(data)
+        return self.codec.encode(rgb, quality, **metadata, options=self.options)
 
     def _level_image(self, quality: float) -> np.ndarray:
         if quality not in self._decoded:
-            self._decoded[quality] = self._decode(self._encode(self.rgb, quality))
+            self._decoded[quality] = self.codec.decode(self._encode(self.rgb, quality))
         return self._decoded[quality]
 
     def composite(self, block_quality: np.ndarray) -> tuple[np.ndarray, float]:
@@ -82,6 +78,14 @@ class BlendEncoder:
 
     def encode(self, block_quality: np.ndarray) -> bytes:
         picture, final_quality = self.composite(block_quality)
-        if self.codec is not None and self.codec.integer_quality:
+        if self.codec.integer_quality:
             final_quality = float(np.ceil(final_quality))
         return self._encode(picture, final_quality, **self.metadata)
+
+
+def prepare(job: Job) -> Encoding:
+    return plan_offsets(job, BlendEncoder(job.rgb, job.codec, metadata=dict(job.metadata), options=dict(job.options)).encode)
+
+
+BLEND = register(Strategy(name="blend", summary="MSROI: uniform encodes mixed per pixel by the plan, then one final encode",
+                          prepare=prepare))

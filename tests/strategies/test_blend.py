@@ -1,7 +1,8 @@
 import numpy as np
 
-from roicodec.codecs.blend import BlendEncoder, level_qualities, pixel_plan
 from roicodec.codecs.pillow_jpeg import decode, encode_uniform
+from roicodec.codecs.registry import get_codec
+from roicodec.strategies.blend import BlendEncoder, level_qualities, pixel_plan
 
 
 def test_levels_span_the_plan():
@@ -21,7 +22,7 @@ def test_pixel_plan_is_aligned_to_the_whole_image():
 
 
 def test_composite_takes_each_region_from_its_level(kodim23_small):
-    encoder = BlendEncoder(kodim23_small)
+    encoder = BlendEncoder(kodim23_small, get_codec("jpeg"))
     plan = np.full((22, 32), 10.0)
     plan[:, 16:] = 90.0
     picture, final = encoder.composite(plan)

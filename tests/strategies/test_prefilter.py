@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from roicodec.codecs.prefilter import keep_weights, prefiltered
+from roicodec.strategies.prefilter import keep_weights, prefiltered
 
 
 def test_keep_weights_run_from_the_plans_bottom_to_its_top():
