@@ -13,10 +13,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config):
-    """One torch thread, as the command line uses: on 2 cores more threads oversubscribe badly."""
+    """One torch thread, as the command line uses: on 2 cores more threads oversubscribe badly. The
+    ONNX networks are cached in a folder of the run's own (made once per run), not the user's."""
+    import tempfile
+
     import torch
 
     torch.set_num_threads(1)
+    os.environ.setdefault("ROICODEC_CACHE", tempfile.mkdtemp(prefix="roicodec-test-cache-"))
 
 SHARED_DATA = Path(os.environ.get("ROICODEC_SHARED_DATA", REPO.parent / "shared" / "data"))
 

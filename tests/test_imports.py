@@ -68,3 +68,42 @@ def test_the_strategies_never_ask_which_codec_they_hold():
                 if any(isinstance(c, ast.Constant) and isinstance(c.value, str) for c in node.comparators):
                     offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def imports_torch_when_loaded(path: Path) -> bool:
+    """Whether loading the module imports torch: its top-level statements (imports inside functions, or
+    for type checkers only, run later or never)."""
+    found = set()
+
+    def visit(node) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return  # runs when called
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return any(m == "torch" or m.startswith("torch.") for m in found)
+
+
+def test_the_default_maps_modules_do_not_import_torch():
+    """The default map runs on ONNX Runtime (saliency/onnx_map.py): nothing on its way imports torch."""
+    names = ("__init__", "engine", "onnx_map", "onnx_backbone", "inputs", "methods", "classes", "subject", "extent",
+             "people")
+    offenders = [name for name in names if imports_torch_when_loaded(PACKAGE / "saliency" / f"{name}.py")]
+    assert offenders == []
+    assert imports_torch_when_loaded(PACKAGE / "saliency" / "importance.py")  # the check sees a torch import
+
+
+def test_importing_the_package_and_the_command_line_loads_no_torch_and_no_codec():
+    import subprocess
+    import sys
+
+    script = ("import sys, roicodec, roicodec.cli; "
+              "print(sorted(m for m in sys.modules if m in ('torch', 'scipy', 'cv2', 'onnxruntime', 'jpeglib')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -177,7 +177,7 @@ def test_saving_twice_replaces_the_file(kodim23_small, tmp_path):
 
 
 def test_a_large_picture_plans_from_its_working_map_and_carries_the_full_size_one(kodim23, monkeypatch):
-    from roicodec.saliency import importance as module
+    from roicodec.saliency import engine as module
 
     monkeypatch.setattr(module, "MAP_WORK_PIXELS", 100_000)
     result = roicodec.compress(kodim23, target_size=30_000)

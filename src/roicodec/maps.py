@@ -51,3 +51,12 @@ class ImportanceMap:
         classes = ", ".join(c.name for c in self.classes[:3])
         return (f"ImportanceMap({width}x{height}, method={self.method!r}, backbone={self.backbone!r}, "
                 f"classes=[{classes}{', ...' if len(self.classes) > 3 else ''}])")
+
+
+def normalise(values: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1] as float32; a flat map becomes all ones (everything equally important)."""
+    values = values.astype(np.float32)
+    low, high = float(values.min()), float(values.max())
+    if not np.isfinite(low) or not np.isfinite(high) or high - low < 1e-12:
+        return np.ones_like(values, dtype=np.float32)
+    return np.clip((values - low) / (high - low), 0.0, 1.0).astype(np.float32)

@@ -26,6 +26,7 @@ class RateResult:
     knob: float
     encodes: int
     target_bytes: int
+    slope: float | None = None  # d log(bytes) / d knob as last measured outside the bracket
 
 
 def parse_size(text: str) -> int:
@@ -62,6 +63,10 @@ def fit_to_size(
     tolerance: float = DEFAULT_TOLERANCE,
     max_encodes: int = 24,
     initial_slope: float | None = None,
+    overshoot: float | None = None,
+    min_bracket: float | None = None,
+    known: dict[float, bytes] | None = None,
+    stretch: float = 0.0,
 ) -> RateResult:
     """The largest ``encode(knob)`` with ``len <= target_bytes``, knob in [low, high].
 
@@ -69,14 +74,23 @@ def fit_to_size(
     from ``start`` until the target is bracketed, then false position (Illinois). It stops when the
     size lies in [target * (1 - tolerance), target], when the bracket is exhausted (integers) or after
     ``max_encodes``. ``initial_slope``: the expected d log(bytes) / d knob before two encodes measure
-    it (default: that of JPEG quality). Raises :class:`OptionError` if even ``low`` gives too big a file.
+    it (default: that of JPEG quality). ``overshoot``: how far past the secant's guess a step goes, so
+    the next encode brackets the target (default: 1 for integers, 0.25 otherwise, in knob units).
+    ``min_bracket``: stop once the bracket is this narrow (a jump in size the knob cannot cross; default
+    1e-3). ``known``: encodes already made (knob -> bytes), not counted as this search's.
+    ``stretch``: before the target is bracketed, each secant step goes this fraction of itself further
+    (for sizes that flatten along the knob). Raises :class:`OptionError` if even ``low`` gives too big
+    a file.
     """
     if target_bytes < 1:
         raise OptionError(f"target size must be at least 1 byte, got {target_bytes}")
     snap = (lambda k: float(round(k))) if integer else float
     aim = math.log(target_bytes * (1.0 - tolerance / 2.0))
     floor = target_bytes * (1.0 - tolerance)
-    tried: dict[float, bytes] = {}
+    tried: dict[float, bytes] = {} if known is None else {snap(k): v for k, v in known.items()}
+    reused = len(tried)
+    step_past = (1.0 if integer else 0.25) if overshoot is None else overshoot
+    narrowest = (1 if integer else 1e-3) if min_bracket is None else min_bracket
 
     def size_at(knob: float) -> float:
         knob = snap(min(max(knob, low), high))
@@ -92,7 +106,7 @@ def fit_to_size(
     slope = _INITIAL_LOG_SLOPE if initial_slope is None else initial_slope
     previous = None
     side = 0
-    while len(tried) < max_encodes:
+    while len(tried) - reused < max_encodes:
         fits = len(tried[knob]) <= target_bytes
         if fits and (lo is None or knob > lo):
             lo = knob
@@ -100,7 +114,7 @@ def fit_to_size(
             hi = knob
         if lo is not None and len(tried[lo]) >= floor:
             break
-        if lo is not None and hi is not None and (hi - lo <= (1 if integer else 1e-3)):
+        if lo is not None and hi is not None and hi - lo <= narrowest:
             break
         if lo is None and knob <= low:
             raise OptionError(
@@ -123,8 +137,10 @@ def fit_to_size(
                 measured = (log_size(knob) - log_size(previous)) / (knob - previous)
                 if measured > 1e-6:
                     slope = measured
-            guess = knob + (aim - log_size(knob)) / slope
-            guess += (1.0 if fits else -1.0) * (1.0 if integer else 0.25)  # always overshoot a little
+            step = (aim - log_size(knob)) / slope
+            # Always overshoot a little (the next encode then brackets the target), more after a long
+            # step: sizes flatten towards low rates, so a secant step from far away falls short.
+            guess = knob + step + (1.0 if fits else -1.0) * max(step_past, stretch * abs(step))
         previous = knob
         knob = size_at(guess)
         if knob == previous:
@@ -134,7 +150,7 @@ def fit_to_size(
             f"target of {target_bytes} bytes is below the smallest output this method can make "
             f"({min(len(d) for d in tried.values())} bytes); raise the target or lower the background quality"
         )
-    return RateResult(tried[lo], lo, len(tried), target_bytes)
+    return RateResult(tried[lo], lo, len(tried) - reused, target_bytes, slope)
 
 
 #: d log(bytes) / d quality near the middle of the range, measured on Kodak (about 3 % per step).

@@ -1,6 +1,6 @@
 """Bilinear resizing of importance maps, a band of rows at a time.
 
-A map is made at a working size (``saliency.importance.MAP_WORK_PIXELS``) and the picture can be a
+A map is made at a working size (``saliency.engine.MAP_WORK_PIXELS``) and the picture can be a
 hundred times larger. The full-size map costs 4 bytes a pixel, so the pipeline plans from bands of
 it and builds the whole only once the file is written; both read the same rows from here, so the
 plan is exactly the block means of the map the result carries.

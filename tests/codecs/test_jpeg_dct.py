@@ -6,6 +6,15 @@ from roicodec.codecs.jpeg_tables import ZIGZAG, scaled_table, LUMA_BASE
 from roicodec.codecs.pillow_jpeg import encode_uniform
 
 
+def test_the_written_out_transform_is_scipys_orthonormal_dct():
+    from scipy.fft import dctn
+
+    blocks = np.random.default_rng(1).integers(0, 256, (4, 6, 8, 8)).astype(np.float64)
+    plane = blocks.swapaxes(1, 2).reshape(32, 48)
+    expected = dctn(blocks - 128.0, type=2, axes=(-2, -1), norm="ortho")
+    np.testing.assert_allclose(forward_dct(plane), expected, rtol=0, atol=1e-11)
+
+
 def test_dct_round_trip():
     plane = np.random.default_rng(0).uniform(0, 255, (16, 24))
     np.testing.assert_allclose(inverse_dct(forward_dct(plane)), plane, atol=1e-9)

@@ -120,7 +120,8 @@ def test_a_target_layer_override_drives_the_map(kodim23):
 
 
 def test_thin_pictures_keep_the_network_input_bounded():
-    from roicodec.saliency.backbones import MAX_ASPECT, load_backbone, preprocess
+    from roicodec.saliency.backbones import load_backbone, preprocess
+    from roicodec.saliency.inputs import MAX_ASPECT
 
     backbone = load_backbone("efficientnet-lite0")
     strip = np.zeros((1, 1000, 3), np.uint8)

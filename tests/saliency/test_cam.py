@@ -5,7 +5,8 @@ import torch
 from roicodec.errors import OptionError
 from roicodec.saliency import importance_map, load_backbone
 from roicodec.saliency.backbones import preprocess
-from roicodec.saliency.cam import normalise, upsample_to
+from roicodec.maps import normalise
+from roicodec.saliency.cam import upsample_to
 
 
 @pytest.fixture(scope="module")

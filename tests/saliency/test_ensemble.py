@@ -3,7 +3,7 @@ import pytest
 
 from roicodec.errors import OptionError
 from roicodec.saliency import importance_map
-from roicodec.saliency.cam import normalise
+from roicodec.maps import normalise
 from roicodec.saliency.ensemble import parse_members
 
 

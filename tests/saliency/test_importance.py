@@ -51,7 +51,8 @@ def test_map_options_are_one_value():
 
 
 @pytest.mark.parametrize("absent", ["school bus", "toy"])
-def test_a_class_not_in_the_picture_suppresses_nothing(kodim23, absent):
+def test_a_class_not_in_the_picture_suppresses_nothing(kodim23, absent, monkeypatch):
+    monkeypatch.setenv("ROICODEC_MAP_ENGINE", "torch")  # both by torch: the ONNX engine takes no --suppress
     plain = importance_map(kodim23)
     result = importance_map(kodim23, suppress=absent)
     assert result.suppressed is not None and not result.suppressed.any()
@@ -59,7 +60,7 @@ def test_a_class_not_in_the_picture_suppresses_nothing(kodim23, absent):
 
 
 def test_a_large_picture_is_mapped_at_the_working_size_and_returned_at_its_own(kodim23, monkeypatch):
-    from roicodec.saliency import importance as module
+    from roicodec.saliency import engine as module
 
     own = importance_map(kodim23)
     monkeypatch.setattr(module, "MAP_WORK_PIXELS", 100_000)  # kodim23 (393 216 pixels) becomes "large"

@@ -3,7 +3,8 @@ import pytest
 
 from roicodec.errors import OptionError
 from roicodec.saliency import people
-from roicodec.saliency.people import BUST_VALUE, HEAD_VALUE, Face, detect_faces, people_mask, resolve_detector
+from roicodec.saliency.people import (BUST_VALUE, HEAD_VALUE, Face, detect_faces, mediapipe_available, people_mask,
+                                      resolve_detector)
 
 
 def test_finds_the_face_in_a_portrait(kodim04):
@@ -67,3 +68,35 @@ def test_missing_mediapipe_says_how_to_install_it_and_auto_falls_back(monkeypatc
 def test_blazeface_is_installed_by_the_project_setup():
     # scripts/setup.sh installs it; a set-up that lost it would silently fall back to Haar.
     assert resolve_detector("auto") == "blazeface"
+
+
+FACES_SCRIPT = """
+import sys
+if sys.argv[1] == "full":
+    import mediapipe  # the whole package first: its own __init__ files run
+import numpy as np
+from PIL import Image
+from roicodec.saliency.people import detect_faces
+for path in sys.argv[2:]:
+    faces = detect_faces(np.asarray(Image.open(path).convert("RGB")), "blazeface")
+    print([(round(f.x0, 3), round(f.y0, 3), round(f.x1, 3), round(f.y1, 3), round(f.score, 5)) for f in faces])
+import mediapipe as mp  # the user's own use of mediapipe afterwards
+print(mp.__version__, mp.solutions.face_detection.FaceDetection.__name__)
+"""
+
+
+@pytest.mark.skipif(not mediapipe_available(), reason="mediapipe is not installed")
+def test_the_light_mediapipe_import_finds_the_same_faces_and_leaves_mediapipe_whole(shared_data):
+    import subprocess
+    import sys
+
+    photos = [str(p) for p in sorted((shared_data / "photos").glob("*.png"))[:6]]
+    found = {}
+    for mode in ("light", "full"):
+        done = subprocess.run([sys.executable, "-c", FACES_SCRIPT, mode, *photos], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        found[mode] = done.stdout.splitlines()
+    assert found["light"] == found["full"]
+    assert sum(line.count("(") for line in found["light"][:-1]) >= 5  # faces were found to compare
+    assert found["light"][-1].endswith("FaceDetection")

@@ -9,6 +9,8 @@ is written then, and the input file is never overwritten.
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,28 +40,48 @@ def _usage_errors_in_one_line():
         fail(" ".join(error.format_message().split()) + hint)
 
 
+@contextmanager
+def _notes_in_one_line():
+    """roicodec's notes (RoicodecWarning: a cache being made, a fallback) as ``roicodec: note: ...``
+    lines on stderr instead of Python's warning format; other warnings as Python shows them."""
+    from ..cache import RoicodecWarning
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, RoicodecWarning):
+            typer.echo(f"roicodec: note: {one_line(str(message))}", err=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RoicodecWarning)
+        warnings.showwarning = show
+        yield
+
+
 class _OneLineErrors(TyperGroup):
     """The command group, with usage errors in the one-line form (they arise while its arguments or a
-    command's are parsed, or in a command's callbacks)."""
+    command's are parsed, or in a command's callbacks), and notes in one line."""
 
     def make_context(self, *args, **kwargs):
         with _usage_errors_in_one_line():
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx):
-        with _usage_errors_in_one_line():
+        with _usage_errors_in_one_line(), _notes_in_one_line():
             return super().invoke(ctx)
 
 
 class Command(TyperCommand):
-    """A command whose registry-derived help texts (LIVE_HELP) are written when they are read."""
+    """A command whose registry-derived help texts (LIVE_HELP) are written when the help is shown (not
+    on every run: they load every codec's module)."""
 
-    def get_params(self, ctx):
-        params = super().get_params(ctx)
-        for param in params:
+    def format_help(self, ctx, formatter):
+        for param in self.params:
             if param.name in LIVE_HELP and hasattr(param, "help"):
                 param.help = LIVE_HELP[param.name]()
-        return params
+        return super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
@@ -112,14 +134,18 @@ def output_path(text: str) -> Path:
 
 
 def configure_threads(threads: int) -> None:
-    """One thread measured fastest for one image on 2 cores (oversubscription slows torch badly)."""
-    import torch
+    """One thread measured fastest for one image on 2 cores (oversubscription slows torch badly).
 
-    torch.set_num_threads(max(1, threads))
+    Torch is not imported for it (the default maps run without torch): it reads OMP_NUM_THREADS when it
+    loads, and so does the ONNX path (saliency/onnx_backbone.py)."""
+    threads = max(1, threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
 
 
 def default_output(source: Path, suffix: str) -> Path:
     return source.with_name(source.stem + suffix)
 
 
-THREADS_HELP = "Torch threads."
+THREADS_HELP = "Threads for the network (ONNX Runtime or torch)."

@@ -13,10 +13,20 @@ from .jpeg_markers import add_metadata
 from .pillow_jpeg import encode_uniform
 from .registry import register
 
-#: d log(bytes) / d stop of the adaptive encoder's step shift, before two encodes measure it.
-STEP_LOG_SLOPE = 0.7
+#: d log(bytes) / d stop of the adaptive encoder's step shift, before two encodes measure it: 0.29-0.48
+#: between the first two encodes on the Kodak images at 22-60 kB (0.7 before, which fell short).
+STEP_LOG_SLOPE = 0.45
 #: Encodes before the adaptive JPEG's size search holds its table (a jump it cannot cross costs no more).
 FIRST_SEARCH_ENCODES = 8
+#: A secant step goes this far (in stops) past its guess, about 1 % in size: enough to bracket the
+#: target, little enough to land near it (the generic 0.25 is 10 % in stops).
+STEP_OVERSHOOT = 0.02
+#: A secant step from far away goes this much further: the size flattens towards low rates, so the
+#: step falls short (fewer encodes on the Kodak images at 22-60 kB: BENCHMARKS.md, start-up).
+STEP_STRETCH = 0.15
+#: A bracket this narrow (stops) whose two sizes still straddle the 1 % band holds a jump of the table
+#: (about 1 % in size at the plans' slopes): the search holds the table instead of narrowing it further.
+JUMP_BRACKET = 0.03
 
 _TUNING = AdaptiveJpegSettings()
 OPTIONS = (
@@ -50,15 +60,18 @@ def adaptive_encoding(job):
         return add_metadata(encoder.encode(move(plan, stops), table["quality"]), **job.metadata)
 
     def search(target: int):
-        fitted = fit_to_size(encode, target, -qmap.STEP_STOPS_SPAN, qmap.STEP_STOPS_SPAN, start=0.0,
-                             initial_slope=STEP_LOG_SLOPE, max_encodes=FIRST_SEARCH_ENCODES)
+        span = qmap.STEP_STOPS_SPAN
+        fitted = fit_to_size(encode, target, -span, span, start=0.0, initial_slope=STEP_LOG_SLOPE,
+                             max_encodes=FIRST_SEARCH_ENCODES, overshoot=STEP_OVERSHOOT, stretch=STEP_STRETCH,
+                             min_bracket=JUMP_BRACKET)
         if len(fitted.data) >= target * (1 - DEFAULT_TOLERANCE):
             return fitted
         # The size jumped past the target as a fine table entry changed: search again with the table
-        # held where the search ended, where the size follows the plan smoothly.
+        # held where the search ended, where the size follows the plan smoothly. The file there is the
+        # same with the table held, so the search starts from it, at the slope measured so far.
         table["quality"] = fine_quality(move(plan, fitted.knob), settings.max_fine_quality)
-        again = fit_to_size(encode, target, -qmap.STEP_STOPS_SPAN, qmap.STEP_STOPS_SPAN, start=fitted.knob,
-                            initial_slope=STEP_LOG_SLOPE)
+        again = fit_to_size(encode, target, -span, span, start=fitted.knob, initial_slope=fitted.slope or STEP_LOG_SLOPE,
+                            overshoot=STEP_OVERSHOOT, stretch=STEP_STRETCH, known={fitted.knob: fitted.data})
         best = again if len(again.data) > len(fitted.data) else fitted
         return type(fitted)(best.data, best.knob, fitted.encodes + again.encodes, target)
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.fft import dctn, idctn
+
+#: The orthonormal 8-point DCT-II as a matrix: a block's transform is ``DCT @ block @ DCT.T``. Written
+#: out rather than taken from scipy.fft, whose import (it loads scipy.special) cost 0.28 s of a
+#: 1-second ``roicodec compress``; the two agree within 1e-12 (tests/codecs/test_jpeg_dct.py).
+_FREQUENCY, _POSITION = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+DCT = np.sqrt(2 / 8) * np.cos(np.pi * (2 * _POSITION + 1) * _FREQUENCY / 16)
+DCT[0] /= np.sqrt(2)
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,12 @@ def _unblocks(blocks: np.ndarray) -> np.ndarray:
 
 def forward_dct(plane: np.ndarray) -> np.ndarray:
     """Level-shifted 8x8 block DCT of a plane whose sides are multiples of 8."""
-    return dctn(_blocks(plane - 128.0), type=2, axes=(-2, -1), norm="ortho")
+    return DCT @ _blocks(plane - 128.0) @ DCT.T
 
 
 def inverse_dct(coefficients: np.ndarray) -> np.ndarray:
     """Inverse of :func:`forward_dct` (float, not clipped)."""
-    return _unblocks(idctn(coefficients, type=2, axes=(-2, -1), norm="ortho")) + 128.0
+    return _unblocks(DCT.T @ coefficients @ DCT) + 128.0
 
 
 def analyse(rgb: np.ndarray, start: int = 0, stop: int | None = None) -> JpegPlanes:

@@ -30,15 +30,6 @@ def upsample_to(small: torch.Tensor, height: int, width: int) -> np.ndarray:
     return upsample(small, height, width).numpy()
 
 
-def normalise(values: np.ndarray) -> np.ndarray:
-    """Min-max to [0, 1] as float32; a flat map becomes all ones (everything equally important)."""
-    values = values.astype(np.float32)
-    low, high = float(values.min()), float(values.max())
-    if not np.isfinite(low) or not np.isfinite(high) or high - low < 1e-12:
-        return np.ones_like(values, dtype=np.float32)
-    return np.clip((values - low) / (high - low), 0.0, 1.0).astype(np.float32)
-
-
 def require_head(backbone: Backbone) -> None:
     """Stop with a clear message where CAM is undefined (no GAP + linear head after the target layer)."""
     if backbone.head is None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import functools
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..errors import OptionError
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _span(first: int, last: int) -> tuple[int, ...]:
@@ -102,12 +104,14 @@ class ClassSpec:
     top_k: int | None = 5
     indices: tuple[int, ...] = ()
 
-    def select(self, probabilities: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def select(self, probabilities: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
         """(class indices, their softmax probabilities) of the chosen classes, most probable first.
 
         A fixed set is weighted by its own probabilities too: in a "dog" group the breed the network
         sees gets the map, the other 117 breeds next to nothing.
         """
+        import torch  # here: naming classes needs no network
+
         if self.top_k is not None:
             weights, indices = probabilities.topk(self.top_k)
             return indices, weights

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import OptionError
-from ..maps import ImportanceMap
-from .cam import normalise
+from ..maps import ImportanceMap, normalise
 
 PREFIX = "ensemble:"
 

@@ -19,8 +19,6 @@ surroundings, where coarse quantisation would show first, at the object's qualit
 from __future__ import annotations
 
 import numpy as np
-import torch
-from scipy import ndimage
 
 #: GrabCut's working resolution (short side, px): about 20 ms per iteration there.
 WORK_SIDE = 160
@@ -36,32 +34,33 @@ MIN_REGION_SHARE = 0.05
 BOX_MARGIN = 0.03
 
 
-def principal_component_map(activations: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """Projection of each cell's feature vector on the first principal component, (h, w), >= 0.
+def principal_component_map(activations: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Projection of each cell's feature vector on the first principal component, float32 (h, w), >= 0.
 
     ``activations``: (C, h, w). The component's sign is chosen to agree with ``reference`` (the CAM),
-    so the map lights the object rather than its complement.
+    so the map lights the object rather than its complement. (numpy, not torch: the maps made
+    without torch read it too.)
     """
     channels, height, width = activations.shape
-    cells = activations.reshape(channels, -1).T.double()
-    cells = cells - cells.mean(dim=0)
-    if height * width < 2 or float(cells.abs().max()) == 0.0:
-        return torch.zeros(height, width)
-    _, _, vh = torch.linalg.svd(cells, full_matrices=False)
+    cells = activations.reshape(channels, -1).T.astype(np.float64)
+    cells = cells - cells.mean(axis=0)
+    if height * width < 2 or float(np.abs(cells).max()) == 0.0:
+        return np.zeros((height, width), np.float32)
+    _, _, vh = np.linalg.svd(cells, full_matrices=False)
     projection = cells @ vh[0]
-    ref = reference.reshape(-1).double()
+    ref = reference.reshape(-1).astype(np.float64)
     if float(((projection - projection.mean()) * (ref - ref.mean())).sum()) < 0:
         projection = -projection
-    return torch.relu(projection).reshape(height, width).float()
+    return np.maximum(projection, 0.0).reshape(height, width).astype(np.float32)
 
 
-def object_prior(cam: torch.Tensor, activations: torch.Tensor) -> torch.Tensor:
-    """Geometric mean of the CAM and the principal-component map, each scaled to a peak of 1: (h, w)."""
-    cam = torch.relu(cam)
+def object_prior(cam: np.ndarray, activations: np.ndarray) -> np.ndarray:
+    """Geometric mean of the CAM and the principal-component map, each scaled to a peak of 1: float32 (h, w)."""
+    cam = np.maximum(cam, 0.0).astype(np.float32)
     eigen = principal_component_map(activations, cam)
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
     eigen = eigen / eigen.max() if float(eigen.max()) > 0 else eigen
-    return torch.sqrt(cam * eigen)
+    return np.sqrt(cam * eigen)
 
 
 def grabcut_region(rgb: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -96,18 +95,20 @@ def grabcut_region(rgb: np.ndarray, prior: np.ndarray) -> np.ndarray:
 
 def region_boxes(region: np.ndarray) -> list[tuple[slice, slice]]:
     """The padded bounding box of each connected region (tiny ones dropped), as (rows, cols) slices."""
+    import cv2  # its connected components are scipy.ndimage.label's (4-neighbours), without scipy's import
+
     height, width = region.shape
-    labels, count = ndimage.label(region)
-    if count == 0:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=4)
+    stats = stats[1:]  # label 0 is the background
+    if len(stats) == 0:
         return []
-    sizes = ndimage.sum(np.ones_like(labels), labels, index=np.arange(1, count + 1))
+    sizes = stats[:, cv2.CC_STAT_AREA]
     pad = int(round(BOX_MARGIN * min(height, width)))
     boxes = []
-    for size, (rows, cols) in zip(sizes, ndimage.find_objects(labels)):
+    for x, y, w, h, size in stats:
         if size < MIN_REGION_SHARE * sizes.max():
             continue
-        boxes.append((slice(max(0, rows.start - pad), min(height, rows.stop + pad)),
-                      slice(max(0, cols.start - pad), min(width, cols.stop + pad))))
+        boxes.append((slice(max(0, y - pad), min(height, y + h + pad)), slice(max(0, x - pad), min(width, x + w + pad))))
     return boxes
 
 

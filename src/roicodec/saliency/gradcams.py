@@ -14,21 +14,8 @@ import numpy as np
 import torch
 
 from .backbones import Backbone
+from .methods import CLASS_AGNOSTIC, LIBRARY_METHODS
 
-#: Method name -> pytorch-grad-cam class name.
-LIBRARY_METHODS = {
-    "gradcam": "GradCAM",
-    "gradcam++": "GradCAMPlusPlus",
-    "xgradcam": "XGradCAM",
-    "layercam": "LayerCAM",
-    "hirescam": "HiResCAM",
-    "scorecam": "ScoreCAM",
-    "ablationcam": "AblationCAM",
-    "eigencam": "EigenCAM",
-    "eigengradcam": "EigenGradCAM",
-}
-#: Methods that ignore the class (one map for the image).
-CLASS_AGNOSTIC = ("eigencam",)
 #: Forward passes per batch for the per-channel methods (memory against speed).
 PERTURBATION_BATCH = 64
 #: Classes per forward and backward pass: each is a copy of the picture in the batch, so a group of

@@ -1,5 +1,6 @@
-"""Image -> importance map, by name: the one entry point that wires classes, methods, fusion,
-erasing, suppression and ensembles together (each lives in its own module)."""
+"""Image -> importance map with torch, by name: wires classes, methods, fusion, erasing, suppression and
+ensembles together (each lives in its own module). engine.py is the entry point: it sends the
+default maps to the ONNX path when it can, and everything else here."""
 
 from __future__ import annotations
 
@@ -8,38 +9,24 @@ import torch
 
 from .. import defaults
 from ..errors import OptionError
-from ..imageio import rgb_pixels
-from ..maps import ClassScore, ImportanceMap
+from ..maps import ClassScore, ImportanceMap, normalise
 from ..options import MapOptions, map_options
 from .backbones import Backbone, load_backbone, preprocess
-from .cam import head_class_maps, normalise, require_head, upsample_to
+from .cam import head_class_maps, require_head, upsample_to
 from .classes import ClassSpec, imagenet_names, parse_classes
 from .ensemble import PREFIX as ENSEMBLE_PREFIX
 from .ensemble import mean_of, parse_members
 from .erase import erase_refine
 from .fusion import FUSIONS, fuse
-from .gradcams import CLASS_AGNOSTIC, LIBRARY_METHODS
+from . import methods
+from .methods import (CLASS_AGNOSTIC, HEAD_METHODS, MAP_METHODS, NETWORK_FREE_METHODS, SUBJECT_METHODS,
+                      TRAINED_METHODS)
+from .subject import subject_values
 
-#: The default: people, objects grown to their extent and the frame's centre (subject.py).
-SUBJECT_METHODS = ("subject", "objects")
-#: Read off the head in one forward pass (CAM), fused over classes; the subject methods start from it.
-HEAD_METHODS = ("fused", "msroi", "cam", *SUBJECT_METHODS)
-#: ACoL's fused two-classifier map, from a model trained with ``--head acol``.
-TRAINED_METHODS = ("acol",)
-#: No classifier involved.
-NETWORK_FREE_METHODS = ("spectral", "faces", "people")
-MAP_METHODS = (*HEAD_METHODS, *LIBRARY_METHODS, *TRAINED_METHODS, *NETWORK_FREE_METHODS)
-#: MSROI's rule: every class at least this probable takes part (the most probable one always does).
-MSROI_THRESHOLD = 0.05
 #: A pixel counts as a suppressed class's region where that class's map reaches this fraction of its peak.
 SUPPRESS_THRESHOLD = 0.5
 #: A class to let go takes part only if the network gives it at least this probability in the picture.
 SUPPRESS_MIN_PROBABILITY = 0.02
-#: Maps of larger pictures are made on a copy scaled down to this many pixels, then resized: every
-#: cue already works at a fraction of this (the network at a 224 px short side, GrabCut at 160 px,
-#: BlazeFace at 128-192 px per tile), and a full-size pass cost about 50 bytes a pixel (9000x9000:
-#: 4.4 GB and 80 s; here, for 100 megapixels, 1.4 s; BENCHMARKS.md, memory).
-MAP_WORK_PIXELS = 2_100_000
 
 
 def check_map_options(options: MapOptions) -> None:
@@ -62,45 +49,14 @@ def check_map_options(options: MapOptions) -> None:
         raise OptionError("--model brings its own network; --backbone, --weights and --target-layer do not apply")
 
 
-def importance_map(image, options: MapOptions | None = None, **changes) -> ImportanceMap:
-    """The importance map of an image: float32 (H, W) in [0, 1] at the image's size.
+def torch_map(rgb: np.ndarray, options: MapOptions) -> ImportanceMap:
+    """The map of ``rgb`` at its own size, made with torch (any method; engine.py picks the engine, and
+    an ensemble's members go back to it, so each is made as it would be alone)."""
+    from .engine import map_at_own_size
 
-    ``image``: an RGB uint8 array, a :class:`LoadedImage`, or anything :func:`load_image` reads (a
-    path, bytes, a PIL image). ``importance_map(image)`` gives the default;
-    ``importance_map(image, method="gradcam", classes="dog")`` or ``importance_map(image, MapOptions(...))``
-    anything else.
-    """
-    rgb = rgb_pixels(image)
-    height, width = rgb.shape[:2]
-    return working_importance_map(rgb, options, **changes).resized(height, width)
-
-
-def work_size(height: int, width: int) -> tuple[int, int]:
-    """The size a map is made at: the picture's own, or, above MAP_WORK_PIXELS, a copy scaled down to it."""
-    if height * width <= MAP_WORK_PIXELS:
-        return height, width
-    scale = (MAP_WORK_PIXELS / (height * width)) ** 0.5
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def working_importance_map(image, options: MapOptions | None = None, **changes) -> ImportanceMap:
-    """:func:`importance_map` at :func:`work_size`, not yet resized to the picture (the pipeline plans
-    from it and builds the full-size map once the file is written)."""
-    rgb = rgb_pixels(image)
-    options = map_options(options, **changes)
-    height, width = rgb.shape[:2]
-    small = work_size(height, width)
-    if small != (height, width):
-        import cv2
-
-        rgb = cv2.resize(np.ascontiguousarray(rgb), (small[1], small[0]), interpolation=cv2.INTER_AREA)
-    return _map_at_own_size(rgb, options)
-
-
-def _map_at_own_size(rgb: np.ndarray, options: MapOptions) -> ImportanceMap:
     if options.method.startswith(ENSEMBLE_PREFIX):
         members = parse_members(options.method, options.backbone)
-        return mean_of([_map_at_own_size(rgb, map_options(options, method=m, backbone=b)) for m, b in members],
+        return mean_of([map_at_own_size(rgb, map_options(options, method=m, backbone=b)) for m, b in members],
                        options.method)
     check_map_options(options)
     height, width = rgb.shape[:2]
@@ -169,7 +125,7 @@ def _choose(options: MapOptions, probabilities: torch.Tensor, excluded: tuple[in
             names: tuple[str, ...] | None = None):
     if options.method == "msroi":
         order = torch.argsort(probabilities, descending=True)
-        chosen = order[: max(1, int((probabilities >= MSROI_THRESHOLD).sum()))]
+        chosen = order[: max(1, int((probabilities >= methods.MSROI_THRESHOLD).sum()))]
         return chosen, torch.ones(len(chosen))
     if options.method in CLASS_AGNOSTIC:
         top = probabilities.topk(1).indices
@@ -232,39 +188,13 @@ def _network_map(rgb: np.ndarray, options: MapOptions, backbone: Backbone) -> Im
     # A model of the user's own classes (real/fake, say) keeps its CAM as it is: the extent's padded
     # boxes were measured on ImageNet photos, and security filtering must not pad a kept region.
     if options.method in SUBJECT_METHODS and not options.model:
-        values, cues = _subject_values(rgb, options, keep.detach(), activations, values)
+        grid = None
+        if activations is not None and activations.dim() == 4 and min(activations.shape[-2:]) >= 1:
+            # The CAM at the feature grid's size (the library's maps come at the input's size).
+            cam = torch.nn.functional.adaptive_avg_pool2d(keep.detach().float()[None, None], activations.shape[-2:])
+            grid = (cam[0, 0].numpy(), activations[0].float().numpy())
+        values, cues = subject_values(rgb, options, grid, values)
     if suppressed is not None:
         values[suppressed] = 0.0
     return ImportanceMap(values=values, classes=classes, method=options.method, backbone=backbone.name,
                          suppressed=suppressed, cues=cues)
-
-
-def _subject_values(rgb: np.ndarray, options: MapOptions, keep: torch.Tensor, activations: torch.Tensor,
-                    cam_values: np.ndarray) -> tuple[np.ndarray, tuple[tuple[str, float], ...]]:
-    """The subject (or objects-only) map from the fused CAM ``keep`` and the target layer's activations.
-
-    People and the centre join only when the classes are the network's own top-k guess: a user who
-    names classes (``--classes dog``) wants those kept, not whoever stands beside them or whatever
-    sits in the middle, so the map is then the objects cue alone.
-    """
-    from .extent import object_prior, objects_mask
-    from .subject import combine, soften
-
-    height, width = rgb.shape[:2]
-    if activations is not None and activations.dim() == 4 and min(activations.shape[-2:]) >= 1:
-        grid = activations.shape[-2:]
-        cam = torch.nn.functional.adaptive_avg_pool2d(keep.float()[None, None], grid)[0, 0]
-        prior = normalise(upsample_to(object_prior(cam, activations[0].float()), height, width))
-    else:  # no feature grid to read (a transformer's tokens): the CAM alone seeds the extent
-        prior = cam_values
-    if float(prior.max()) <= 0 or float(prior.max() - prior.min()) < 1e-6:
-        prior = cam_values
-    objects = objects_mask(rgb, prior)
-    if options.method == "objects" or options.classes is not None:
-        values = normalise(soften(objects) * (0.75 + 0.25 * prior))
-        return values, (("objects", 1.0),)
-    from .people import detect_faces, people_mask
-
-    people = people_mask(detect_faces(rgb, options.face_detector), (height, width))
-    subject = combine(prior, objects, people)
-    return subject.values, subject.shares

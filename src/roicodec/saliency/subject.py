@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 #: The objects' score: their boxes, the seeding prior, the centre.
 BOX_WEIGHT, PRIOR_WEIGHT, CENTRE_WEIGHT = 0.4, 0.3, 0.3
@@ -54,7 +53,25 @@ def soften(mask: np.ndarray) -> np.ndarray:
     if not mask.any():
         return mask.astype(np.float32)
     sigma = max(1.0, SOFT_EDGE * min(mask.shape))
-    return np.clip(ndimage.gaussian_filter(mask.astype(np.float32), sigma, mode="nearest"), 0.0, 1.0)
+    return np.clip(gaussian_blur(mask.astype(np.float32), sigma), 0.0, 1.0)
+
+
+#: As scipy.ndimage.gaussian_filter: the kernel reaches this many standard deviations.
+GAUSSIAN_TRUNCATE = 4.0
+
+
+def gaussian_blur(values: np.ndarray, sigma: float) -> np.ndarray:
+    """scipy.ndimage.gaussian_filter(values, sigma, mode="nearest") for a float32 (H, W) array, within
+    float32 rounding, through OpenCV: scipy.ndimage's import costs the default map's start 0.2 s,
+    and OpenCV is loaded for GrabCut anyway. Same kernel (truncated at 4 sigma), same edges."""
+    import cv2
+
+    radius = int(GAUSSIAN_TRUNCATE * sigma + 0.5)
+    taps = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * taps**2 / sigma**2)
+    kernel /= kernel.sum()
+    blurred = cv2.sepFilter2D(values.astype(np.float64), cv2.CV_64F, kernel, kernel, borderType=cv2.BORDER_REPLICATE)
+    return blurred.astype(np.float32)
 
 
 def combine(prior: np.ndarray, objects: np.ndarray, people: np.ndarray) -> SubjectMap:
@@ -82,3 +99,42 @@ def combine(prior: np.ndarray, objects: np.ndarray, people: np.ndarray) -> Subje
                    for name, part in zip(CUE_NAMES, (from_people, from_objects, from_centre)))
     values = curved.astype(np.float32)
     return SubjectMap(values=values, shares=shares)
+
+
+def subject_values(rgb: np.ndarray, options, grid: tuple[np.ndarray, np.ndarray] | None,
+                   cam_values: np.ndarray, faces=None) -> tuple[np.ndarray, tuple[tuple[str, float], ...]]:
+    """The subject (or objects-only) map and its cues' shares, for either engine (torch or ONNX).
+
+    ``grid``: the fused CAM at the feature grid's size and the target layer's (C, h, w) activations,
+    or None where there is no grid to read (a transformer's tokens): the CAM alone then seeds the
+    extent. ``cam_values``: the CAM at the picture's size, in [0, 1]. ``faces``: the people cue's faces
+    when already found (a ``concurrent.futures.Future`` of them is waited for), else found here.
+
+    People and the centre join only when the classes are the network's own top-k guess: a user who
+    names classes (``--classes dog``) wants those kept, not whoever stands beside them or whatever
+    sits in the middle, so the map is then the objects cue alone.
+    """
+    from .. import resample
+    from ..maps import normalise
+    from .extent import object_prior, objects_mask
+
+    height, width = rgb.shape[:2]
+    prior = cam_values
+    if grid is not None:
+        cam, activations = grid
+        prior = normalise(resample.bilinear(object_prior(cam, activations), height, width))
+    if float(prior.max()) <= 0 or float(prior.max() - prior.min()) < 1e-6:
+        prior = cam_values
+    objects = objects_mask(rgb, prior)
+    if options.method == "objects" or options.classes is not None:
+        values = normalise(soften(objects) * (0.75 + 0.25 * prior))
+        return values, (("objects", 1.0),)
+    from .people import detect_faces, people_mask
+
+    if faces is None:
+        faces = detect_faces(rgb, options.face_detector)
+    elif hasattr(faces, "result"):
+        faces = faces.result()
+    people = people_mask(faces, (height, width))
+    subject = combine(prior, objects, people)
+    return subject.values, subject.shares

@@ -1,0 +1,20 @@
+"""The user's cache folder for files roicodec makes once and reuses (the embedded networks as ONNX):
+``$ROICODEC_CACHE``, else ``$XDG_CACHE_HOME/roicodec``, else ``~/.cache/roicodec``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class RoicodecWarning(UserWarning):
+    """Something the user should know that does not stop the work (the command line prints it as a
+    ``roicodec: note:`` line)."""
+
+
+def cache_dir() -> Path:
+    own = os.environ.get("ROICODEC_CACHE")
+    if own:
+        return Path(own)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "roicodec"
