@@ -15,11 +15,10 @@ import numpy as np
 from .. import resample
 from ..maps import ClassScore, ImportanceMap, normalise
 from ..options import MapOptions
-from .inputs import EMBEDDED_BACKBONES, EMBEDDED_MEAN, EMBEDDED_STD, MAX_SHORT_SIDE, MIN_SHORT_SIDE, network_input
 from . import methods
+from .inputs import EMBEDDED_BACKBONES, EMBEDDED_MEAN, EMBEDDED_STD, MAX_SHORT_SIDE, MIN_SHORT_SIDE, network_input
 from .methods import HEAD_METHODS, SUBJECT_METHODS
 from .onnx_backbone import OnnxBackbone
-
 
 
 def takes(options: MapOptions) -> bool:

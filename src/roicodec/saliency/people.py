@@ -99,32 +99,29 @@ def _face_detection_module():
     ``roicodec compress`` pays. No mediapipe option avoids them, so the three packages are put in
     place as they would be, minus their __init__ code, which runs when anything first reads a name
     the package does not have yet (``mediapipe.solutions`` in the user's own code): the user sees an
-    ordinary mediapipe. When mediapipe is already imported, or anything goes wrong, it is the plain
-    import.
+    ordinary mediapipe. It is done for the release whose layout it was checked on (MEDIAPIPE_PIN, the
+    one scripts/setup.sh installs); with another release, or mediapipe already imported, it is the
+    plain import.
     """
     import importlib
     import importlib.util
+    from importlib import metadata
     from pathlib import Path
 
     name = "mediapipe.python.solutions.face_detection"
-    if "mediapipe" in sys.modules:
+    if "mediapipe" in sys.modules or f"mediapipe=={metadata.version('mediapipe')}" != MEDIAPIPE_PIN:
         return importlib.import_module(name)
     root = Path(importlib.util.find_spec("mediapipe").origin).parent
-    try:
-        for package in _MEDIAPIPE_PACKAGES:
-            sys.modules[package] = _package_without_init(package, root.joinpath(*package.split(".")[1:]))
-            parent, _, child = package.rpartition(".")
-            if parent:  # as the import system binds a subpackage to its parent
-                setattr(sys.modules[parent], child, sys.modules[package])
-        # The calculators' option types, which the full import registers: without them a graph's
-        # options (non-maximum suppression's, among others) are read differently and faces move.
-        for module in sorted((root / "calculators").rglob("*_pb2.py")):
-            importlib.import_module("mediapipe." + ".".join(module.relative_to(root).with_suffix("").parts))
-        return importlib.import_module(name)
-    except Exception:
-        for loaded in [module for module in sys.modules if module == "mediapipe" or module.startswith("mediapipe.")]:
-            del sys.modules[loaded]
-        return importlib.import_module(name)
+    for package in _MEDIAPIPE_PACKAGES:
+        sys.modules[package] = _package_without_init(package, root.joinpath(*package.split(".")[1:]))
+        parent, _, child = package.rpartition(".")
+        if parent:  # as the import system binds a subpackage to its parent
+            setattr(sys.modules[parent], child, sys.modules[package])
+    # The calculators' option types, which the full import registers: without them a graph's options
+    # (non-maximum suppression's, among others) are read differently and faces move.
+    for module in sorted((root / "calculators").rglob("*_pb2.py")):
+        importlib.import_module("mediapipe." + ".".join(module.relative_to(root).with_suffix("").parts))
+    return importlib.import_module(name)
 
 
 def _package_without_init(name: str, folder):
