@@ -58,6 +58,18 @@ def test_a_cache_that_cannot_be_written_leaves_the_map_to_torch(tmp_path, monkey
     np.testing.assert_array_equal(found.values, torch_map(kodim23_small, MapOptions()).values)
 
 
+def test_an_export_that_fails_leaves_the_map_to_torch(fresh_cache, monkeypatch):
+    from roicodec.errors import RoicodecError
+
+    def failing(name):
+        raise RoicodecError("ONNX export: the file differs from torch at input (224, 336)")
+
+    monkeypatch.setattr("roicodec.saliency.onnx_export.export", failing)
+    with pytest.warns(RoicodecWarning, match="cannot export efficientnet-lite0 to ONNX .*the maps use torch"):
+        assert module.onnx_backbone(NAME) is None
+    assert not any(fresh_cache.glob("*.onnx"))
+
+
 def test_damaged_cache_files_are_made_again(fresh_cache, monkeypatch):
     import onnxruntime
 

@@ -156,7 +156,12 @@ def _make(name: str, onnxruntime, model_path: Path, head_path: Path) -> OnnxBack
         warnings.warn(f"cannot export {name} to ONNX ({error.name} is missing: pip install onnx); the maps "
                       "use torch", RoicodecWarning, stacklevel=4)
         return None
-    model, head = export(name)
+    try:
+        model, head = export(name)
+    except Exception as error:  # the exporter's or the check's: the torch engine makes the same map
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        warnings.warn(f"cannot export {name} to ONNX ({reason}); the maps use torch", RoicodecWarning, stacklevel=4)
+        return None
     buffer = io.BytesIO()
     np.save(buffer, head)
     try:
