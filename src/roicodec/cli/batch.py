@@ -9,7 +9,7 @@ import typer
 
 from ..errors import OptionError, RoicodecError
 from .app import command, fail, one_line
-from .compress import compress_options
+from .compress import options_from_groups
 from .options import built, encode_group, map_group, plan_group, with_options
 from .progress import progress_bar
 
@@ -36,7 +36,7 @@ def batch_command(
         encoding = built(encoding)
         if encoding["target_size"] is not None:
             encoding["target_size"] = parse_size(encoding["target_size"])
-        options = compress_options(encoding, built(plan), built(map_options), encoding["codec"] or "jpeg")
+        options = options_from_groups(encoding, built(plan), built(map_options), encoding["codec"] or "jpeg")
         resolve(options)  # the map's options are checked as each worker starts: their error ends the run in one line
         if engine not in ("local", "ray"):
             raise OptionError(f"unknown engine {engine!r}; available: local, ray")

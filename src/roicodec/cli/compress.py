@@ -31,7 +31,7 @@ def output_codec(name: Optional[str], output: Optional[Path]):
     return by_name or by_path or get_codec("jpeg")
 
 
-def compress_options(encoding: dict, plan: dict, map_options, codec: str) -> CompressOptions:
+def options_from_groups(encoding: dict, plan: dict, map_options, codec: str) -> CompressOptions:
     """The three groups' values as one CompressOptions (``codec``: the name the command settled on)."""
     return CompressOptions(**{**encoding, "codec": codec}, **plan, map=map_options)
 
@@ -66,7 +66,7 @@ def compress(
             if subject_boxes is None:
                 raise OptionError(f"{report_boxes}: no boxes for {input.name}")
         chosen = output_codec(encoding["codec"], output)
-        options = compress_options(encoding, built(plan), built(map_options), chosen.name)
+        options = options_from_groups(encoding, built(plan), built(map_options), chosen.name)
         resolve(options)  # an unknown strategy or codec option is refused before any work
         output = output or default_output(input, ".roi" + chosen.extensions[0])
         protected = [input, map_path, report_boxes]
