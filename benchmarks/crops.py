@@ -1,8 +1,10 @@
 """Side-by-side crops at equal size: the original, the best uniform JPEG and roicodec's JPEG, enlarged.
 
-At each target (repeat --target-size for a low, a middle and a high rate) both files are the
-largest that fit: the uniform one by the anchor encoder's quality search (jpegli unless --anchor
-says otherwise), the roicodec one by its own rate control, default settings. Each crop is enlarged
+At each target (repeat --target-size for a low, a middle and a high rate) the files are the
+largest that fit: the uniform ones by each anchor encoder's quality search (jpegli unless --anchor
+says otherwise; repeat it for several, ``same`` is the codec's own uniform), the roicodec one by its
+own rate control, default settings (``--codec`` and ``-O NAME=VALUE`` for another codec, e.g.
+``--codec learned -O weights=out/learned/small-mbt2018-mean.pt --anchor same --anchor jpegli``). Each crop is enlarged
 with nearest neighbour so the blocks stay visible; labels name the file, its size, and the crop's
 RGB PSNR and SSIMULACRA2.
 
@@ -19,7 +21,6 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 import roicodec
-from roicodec.codecs.pillow_jpeg import decode
 from roicodec.codecs.registry import get_codec
 from roicodec.imageio import load_image
 from roicodec.perceptual import ssimulacra2
@@ -39,23 +40,30 @@ def main() -> None:
     parser.add_argument("image", type=Path)
     parser.add_argument("--target-size", action="append", required=True, help="e.g. 30KB (repeatable: one band per rate)")
     parser.add_argument("--crop", action="append", required=True, help="x,y,width,height (repeatable)")
-    parser.add_argument("--anchor", default="jpegli", help="uniform encoder to compare with (jpegli, jpeg)")
+    parser.add_argument("--anchor", action="append", help="uniform encoder to compare with (jpegli, jpeg, same; "
+                        "repeatable; default jpegli)")
+    parser.add_argument("--codec", default="jpeg")
+    parser.add_argument("-O", dest="codec_option", action="append", default=[], help="NAME=VALUE, the codec's option")
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
     rgb = load_image(args.image).pixels
-    anchor = get_codec(args.anchor)
+    options = dict(text.split("=", 1) for text in args.codec_option)
+    anchors = [(get_codec(args.codec), options) if name == "same" else (get_codec(name), None)
+               for name in args.anchor or ["jpegli"]]
     rows = []
     for size_text in args.target_size:
-        ours = roicodec.compress(rgb, target_size=parse_size(size_text))
-        made = same_size_uniform(rgb, ours.size_bytes, anchor)
-        if made is None:
-            raise SystemExit(f"{anchor.label} cannot make a file of {ours.size_bytes} bytes or less; raise {size_text}")
-        uniform_bytes, uniform_quality = made
-        versions = [("original", rgb, None),
-                    (f"{anchor.label} q{uniform_quality}", decode(uniform_bytes), len(uniform_bytes)),
-                    ("roicodec", decode(ours.data), ours.size_bytes)]
-        print(f"{size_text}: roicodec {ours.size_bytes} B, {anchor.label} {len(uniform_bytes)} B (q{uniform_quality})")
+        ours = roicodec.compress(rgb, codec=args.codec, codec_options=options, target_size=parse_size(size_text))
+        versions = [("original", rgb, None)]
+        for anchor, anchor_options in anchors:
+            made = same_size_uniform(rgb, ours.size_bytes, anchor, anchor_options)
+            if made is None:
+                raise SystemExit(f"{anchor.label} cannot make a file of {ours.size_bytes} bytes or less; raise {size_text}")
+            uniform_bytes, uniform_quality = made
+            versions.append((f"{anchor.label} q{uniform_quality}", roicodec.decode(uniform_bytes), len(uniform_bytes)))
+            print(f"{size_text}: {anchor.label} {len(uniform_bytes)} B (q{uniform_quality})")
+        versions.append(("roicodec", roicodec.decode(ours.data), ours.size_bytes))
+        print(f"{size_text}: roicodec {ours.size_bytes} B")
         for text in args.crop:
             x, y, w, h = (int(v) for v in text.split(","))
             rows.append(_row(rgb, versions, x, y, w, h, args.scale))

@@ -16,7 +16,12 @@ if ! python -c "import torch, torchvision" 2>/dev/null; then
   # shellcheck disable=SC2086
   python -m pip install --quiet $PAIR || python -m pip install --quiet "torch>=2.2" torchvision
 fi
-python -m pip install --quiet -e ".[test,people]"
+python -m pip install --quiet -e ".[test,people,learned]"
+# The learned codec: CompressAI 1.2.8 alone (see pyproject.toml's `learned` extra for why --no-deps).
+if ! python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('compressai') is None)"; then
+  python -m pip install --quiet --no-deps "compressai==1.2.8" ||
+    echo "note: could not install compressai 1.2.8; --codec learned will be unavailable" >&2
+fi
 # The people cue's face detector: BlazeFace from mediapipe 0.10.14 (the last release with the legacy
 # solutions; its models ship in the wheel). Its declared dependencies are not needed for face
 # detection and one clashes (opencv-contrib-python beside opencv-python-headless; jax), so it is

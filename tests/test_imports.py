@@ -107,3 +107,15 @@ def test_importing_the_package_and_the_command_line_loads_no_torch_and_no_codec(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_codec_registry_loads_the_learned_codec_without_torch_or_compressai():
+    import subprocess
+    import sys
+
+    script = ("import sys; from roicodec.codecs.registry import all_codecs; from PIL import Image; "
+              "codecs = all_codecs(); assert 'RLC' in Image.OPEN and codecs[-1].missing() is None; "
+              "print(sorted(m for m in sys.modules if m in ('torch', 'compressai')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -22,8 +22,10 @@ from roicodec.saliency import ImportanceMap
 PINS = Path(__file__).parent / "expected" / "pinned_outputs.json"
 #: The distributions whose encoders write the bytes.
 LIBRARIES = ("numpy", "scipy", "pillow", "jpeglib", "pyjpegli", "pillow-heif", "av", "pillow-jxl-plugin", "opencv-python-headless")
-CASES = [(codec.name, strategy, setting) for codec in all_codecs() for strategy in codec.strategies
-         for setting in ("quality", "size")]
+#: The learned codec is left out: its weights are trained by the tests themselves (conftest), not
+#: fixed data, so its bytes are pinned nowhere; tests/learned/ checks it gives the same bytes twice.
+CASES = [(codec.name, strategy, setting) for codec in all_codecs() if codec.name != "learned"
+         for strategy in codec.strategies for setting in ("quality", "size")]
 
 
 def box_map(shape) -> ImportanceMap:

@@ -26,13 +26,30 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def decode(data: bytes):
-    """Decode a compressed file's bytes (any format roicodec writes) to an RGB uint8 array with Pillow."""
+def decode(source, *, weights: str | None = None):
+    """Decode a file roicodec wrote (its bytes, or a path) to an RGB uint8 array: the standard formats
+    with Pillow, the learned codec's files with their model (``weights``: the checkpoint they were made
+    with, when that is not CompressAI's zoo and this process has not loaded it)."""
+    from pathlib import Path
+
     from .codecs.pillow_jpeg import decode as _decode
     from .imageio import register_format_plugins
+    from .learned.container import is_learned_file
 
+    if isinstance(source, (str, Path)):
+        try:
+            source = Path(source).read_bytes()
+        except OSError as error:
+            raise InputError(f"{source}: cannot read ({error.strerror or error})") from None
+    if is_learned_file(source):
+        from .learned.coder import decode as decode_learned
+
+        return decode_learned(bytes(source), weights).rgb
     register_format_plugins()
-    return _decode(data)
+    try:
+        return _decode(bytes(source))
+    except Exception as error:  # Pillow raises many types on garbage: one line
+        raise InputError(f"cannot decode: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
 
 
 __all__ = [

@@ -71,6 +71,16 @@ class CompressOptions:
         # A copy: the caller's dict may change later, and the value is frozen.
         object.__setattr__(self, "codec_options", dict(self.codec_options))
 
+    def files_read(self) -> list[str]:
+        """The files these options read besides the picture: the map network's weights, a trained
+        classifier, a codec's file options (the learned codec's weights). No output may replace one."""
+        from .codecs.registry import get_codec
+
+        named = [self.map.weights, self.map.model]
+        named += [self.codec_options.get(option.name) for option in get_codec(self.codec).options
+                  if option.reads_file]
+        return [str(path) for path in named if path]
+
 
 #: Older keyword names the API still takes: ``method`` was the strategy, before "method" also named
 #: the map method; ``map_options`` is ``map``; ``progressive`` is one of JPEG's codec options.

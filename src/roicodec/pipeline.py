@@ -45,6 +45,7 @@ class CompressionResult:
     encodes: int
     timings: dict[str, float] = field(default_factory=dict)
     codec: str = "jpeg"
+    codec_options: dict = field(default_factory=dict)  # the codec's options, as checked (its weights, ...)
 
     @property
     def size_bytes(self) -> int:
@@ -191,6 +192,7 @@ def compress(image, options: CompressOptions | None = None, *, importance=None, 
         encodes=encodes,
         timings=timings,
         codec=codec.name,
+        codec_options=codec_options,
     )
 
 

@@ -17,12 +17,13 @@ from .ratecontrol import fit_to_size
 ANCHOR_CODECS = ("jpeg", "jpegli")
 
 
-def same_size_uniform(rgb: np.ndarray, size_bytes: int, codec=None) -> tuple[bytes, int] | None:
-    """The largest uniform encode (integer quality; JPEG unless ``codec``) not bigger than ``size_bytes``,
-    or None if none fits."""
+def same_size_uniform(rgb: np.ndarray, size_bytes: int, codec=None, options: dict | None = None
+                      ) -> tuple[bytes, int] | None:
+    """The largest uniform encode (integer quality; JPEG unless ``codec``, with its ``options``) not
+    bigger than ``size_bytes``, or None if none fits."""
     codec = codec or get_codec("jpeg")
     try:
-        fitted = fit_to_size(lambda q: codec.encode(rgb, int(q)), size_bytes, 1, 100, integer=True)
+        fitted = fit_to_size(lambda q: codec.encode(rgb, int(q), options=options), size_bytes, 1, 100, integer=True)
     except OptionError:
         return None
     return fitted.data, int(fitted.knob)
@@ -63,7 +64,7 @@ def compression_report(rgb: np.ndarray, result, source: Path, output: Path, boxe
     name = f"{codec.name} {result.strategy}"
     rows = [("roicodec " + name, result.data, f"mean q {result.quality:.1f}", codec)]
     for other in anchor_codecs(codec):
-        uniform = same_size_uniform(rgb, result.size_bytes, other)
+        uniform = same_size_uniform(rgb, result.size_bytes, other, result.codec_options if other is codec else None)
         label = f"uniform {other.label}, same size"
         rows.append((label, uniform[0], f"q {uniform[1]}", other) if uniform else (label, None, "cannot get this small", other))
     mask, where = subject_mask(result, height, width, boxes)

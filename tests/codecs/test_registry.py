@@ -12,6 +12,8 @@ from roicodec.codecs.registry import all_codecs, codec_for_path, get_codec
 from roicodec.errors import OptionError
 
 NAMES = [codec.name for codec in all_codecs()]
+#: Every codec runs here, the learned one on the tiny model trained for the tests (no zoo offline).
+pytestmark = pytest.mark.usefixtures("learned_weights_env")
 
 
 def psnr(a, b, mask=None):
@@ -42,7 +44,7 @@ def test_each_codec_round_trips_through_an_independent_decoder(kodim23_small, na
     with Image.open(io.BytesIO(data)) as image:
         decoded = np.asarray(image.convert("RGB"))
     assert decoded.shape == kodim23_small.shape
-    assert psnr(kodim23_small, decoded) > 28
+    assert psnr(kodim23_small, decoded) > (14 if name == "learned" else 28)  # the tests' tiny model: ~16 dB
     np.testing.assert_array_equal(codec.decode(data), decoded)
     assert len(codec.encode(kodim23_small, 90)) > len(codec.encode(kodim23_small, 20))
 

@@ -166,3 +166,20 @@ def test_closing_and_shutdown_remove_the_files(temp_parent, kodim23_small):
         assert not (root / stored["id"]).exists()
         assert client.get(stored["original"]).status_code == 404
     assert list(temp_parent.iterdir()) == []
+
+
+def test_the_learned_codec_runs_with_the_studios_weights(temp_parent, kodim23_small, tiny_learned_weights):
+    settings = StudioSettings(max_upload_bytes=400_000, max_pixels=200_000, workers=1, temp_parent=temp_parent,
+                              codec_options={"weights": str(tiny_learned_weights)})
+    with TestClient(create_app(settings)) as client:
+        stored = upload(client, png(kodim23_small)).json()
+        job = client.post("/api/jobs", json={"upload": stored["id"], "codec": "learned", "target": "size",
+                                             "value": 2.0})
+        done = finished(client, job.json()["id"], timeout=120)
+        assert done["state"] == "done", done["error"]
+        files = done["result"]["files"]
+        assert files["result"]["bytes"] <= 2000 and files["uniform"]["bytes"] <= files["result"]["bytes"]
+        assert [anchor["name"] for anchor in done["result"]["anchors"]] == ["jpeg", "jpegli"]
+        download = client.get(f"/api/jobs/{done['id']}/download/result")
+        assert download.headers["content-type"] == "application/x-roicodec-learned"
+        assert download.content[:4] == b"\x89RLC" and decode(download.content).shape == (176, 256, 3)

@@ -130,7 +130,7 @@ def compress_one(job: Job, options: BatchOptions | None = None) -> dict:
     entry = new_entry(job.relative, str(job.output))
     try:
         data, figures = compress_data(job.source, options)
-        write_atomic(job.output, data, protect=[job.source])
+        write_atomic(job.output, data, protect=[job.source, *options.compress.files_read()])
         entry.update(figures)
     except Exception as error:  # noqa: BLE001 - recorded, and the batch goes on
         entry["error"] = failure(error)

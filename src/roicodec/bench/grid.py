@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codecs.registry import all_codecs, get_codec
+from ..codecs.registry import all_codecs, check_shared_options, get_codec
 from ..errors import OptionError
 from ..evaluation import evaluate
 from ..imageio import IMAGE_SUFFIXES, LoadedImage, load_image
@@ -99,6 +99,13 @@ class BenchSpec:
             raise OptionError("bpp points must be positive")
         if "boxes" in self.maps and self.boxes is None:
             raise OptionError("the 'boxes' map needs --boxes")
+        check_shared_options(self.options.codec_options, [get_codec(name) for name in self.codecs])
+
+    def options_for(self, codec: str, **changes) -> CompressOptions:
+        """The bench's options for one codec: the codec options it declares (a grid of several codecs
+        shares one -O list), and ``changes``."""
+        own = get_codec(codec).own_options(self.options.codec_options)
+        return replace(self.options, codec=codec, codec_options=own, **changes)
 
     @property
     def point_labels(self) -> list[tuple[str, float]]:
@@ -207,11 +214,11 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
         return _anchor_row(context, codec, method, label, started)
     if method == "uniform":
         point = {"quality": value} if spec.points is not None else {"target_bpp": value}
-        result = compress(context.loaded, replace(spec.options, codec=codec, strategy="uniform", **point))
+        result = compress(context.loaded, spec.options_for(codec, strategy="uniform", **point))
         context.anchors[(codec, label)] = result.size_bytes
     else:
         target = context.anchors[(codec, label)]
-        result = compress(context.loaded, replace(spec.options, codec=codec, strategy=method, target_size=target),
+        result = compress(context.loaded, spec.options_for(codec, strategy=method, target_size=target),
                           importance=context.importance(map_name))
     seconds = time.perf_counter() - started
     figures = evaluate(rgb, get_codec(codec).decode(result.data), size_bytes=result.size_bytes, mask=context.mask,

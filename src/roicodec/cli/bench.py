@@ -10,7 +10,7 @@ import typer
 from ..errors import RoicodecError
 from ..options import CompressOptions
 from .app import THREADS_HELP, command, configure_threads, fail
-from .options import built, map_group, plan_group, with_options
+from .options import built, codec_options_group, map_group, plan_group, with_options
 from .progress import progress_bar
 
 
@@ -26,7 +26,7 @@ def _numbers(text: str, kind, option: str) -> tuple:
 
 
 @command("bench")
-@with_options(plan=plan_group(), map_options=map_group())
+@with_options(plan=plan_group(), map_options=map_group(), codec_options=codec_options_group())
 def bench_command(
     dataset: Path = typer.Argument(..., help="Folder of images (e.g. ../shared/data/kodak)."),
     out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder; a run there is resumed."),
@@ -41,6 +41,7 @@ def bench_command(
     threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
     plan=None,
     map_options=None,
+    codec_options=None,
 ) -> None:
     """Compare methods and maps at equal file size: tables, BD-rate and rate-distortion plots. The plan and map options are those of compress; a named map in --maps changes only the map method and backbone."""
     from ..bench import BenchSpec, count_tasks, run
@@ -54,7 +55,7 @@ def bench_command(
             points=None if bpp is not None else _numbers(points or "25,50,75", int, "--points"),
             bpp=_numbers(bpp, float, "--bpp") if bpp is not None else None,
             boxes=boxes, images=_csv(images) if images else None,
-            options=CompressOptions(**built(plan), map=built(map_options)),
+            options=CompressOptions(**built(plan), **built(codec_options), map=built(map_options)),
         )
         configure_threads(threads)
         spec.validate()

@@ -69,7 +69,7 @@ def compress(
         options = options_from_groups(encoding, built(plan), built(map_options), chosen.name)
         resolve(options)  # an unknown strategy or codec option is refused before any work
         output = output or default_output(input, ".roi" + chosen.extensions[0])
-        protected = [input, map_path, report_boxes]
+        protected = [input, map_path, report_boxes, *options.files_read()]
         check_output(output, protect=protected)  # refused before the work, not after it
         configure_threads(threads)
         loaded = load_image(input, background=options.background)

@@ -195,17 +195,53 @@ def plan_group(*, kind: str | None = None, roi_quality: float | None = None, bg_
     return Group(tuple(flags), build)
 
 
+def codec_options_group() -> Group:
+    """A codec's own options: -O NAME=VALUE, and the flags that stand for some of them."""
+    flags = (
+        Flag("codec_option", typer.Option(None, "--codec-option", "-O", metavar="NAME=VALUE",
+                                          help=_live("codec_option", codec_option_help)), Optional[List[str]]),
+        Flag("progressive", typer.Option(False, "--progressive", metavar="", help=(
+            "Write a progressive JPEG (the same as -O progressive=true).")), bool),
+        Flag("learned_model", typer.Option(None, "--learned-model", metavar="NAME", help=(
+            "The learned codec's architecture: mbt2018-mean or bmshj2018-hyperprior (-O model=NAME).")),
+            Optional[str]),
+        Flag("learned_quality", typer.Option(None, "--learned-quality", metavar="1-8", help=(
+            "The learned codec's CompressAI zoo weights of this quality (-O model_quality=Q); downloaded "
+            "into torch's cache when online.")), Optional[int]),
+        Flag("learned_weights", typer.Option(None, "--learned-weights", metavar="FILE", help=(
+            "The learned codec's weights from a checkpoint file instead of the zoo (-O weights=FILE), e.g. "
+            "from scripts/train_learned_codec.py. (--weights is the map network's.)")), Optional[Path]),
+    )
+
+    def build(values: dict) -> dict:
+        from ..errors import OptionError
+
+        given = {}
+        for text in values["codec_option"] or ():
+            name, equals, value = text.partition("=")
+            if not equals or not name.strip():
+                raise OptionError(f"--codec-option takes NAME=VALUE, got {text!r}")
+            given[name.strip()] = value.strip()
+        if values["progressive"]:
+            given["progressive"] = "true"
+        for flag, option in (("learned_model", "model"), ("learned_quality", "model_quality"),
+                             ("learned_weights", "weights")):
+            if values[flag] is not None:
+                given[option] = str(values[flag])
+        return {"codec_options": given}
+
+    return Group(flags, build)
+
+
 def encode_group(*, targets: bool = True) -> Group:
     """The codec, its strategy and options, and (``targets``) the quality or target size."""
+    codec_options = codec_options_group()
     flags = [
         Flag("codec", typer.Option(None, "--codec", show_default="from the output's extension, else jpeg",
                                    help=_live("codec", codec_help)), Optional[str]),
         Flag("strategy", typer.Option(None, "--strategy", "--method", show_default="the codec's (`roicodec codecs`)",
                                       help=_live("strategy", strategy_help)), Optional[str]),
-        Flag("codec_option", typer.Option(None, "--codec-option", "-O", metavar="NAME=VALUE",
-                                          help=_live("codec_option", codec_option_help)), Optional[List[str]]),
-        Flag("progressive", typer.Option(False, "--progressive", metavar="", help=(
-            "Write a progressive JPEG (the same as -O progressive=true).")), bool),
+        *codec_options.flags,
     ]
     if targets:
         flags += [
@@ -218,17 +254,8 @@ def encode_group(*, targets: bool = True) -> Group:
         ]
 
     def build(values: dict) -> dict:
-        from ..errors import OptionError
-
-        given = {}
-        for text in values.pop("codec_option") or ():
-            name, equals, value = text.partition("=")
-            if not equals or not name.strip():
-                raise OptionError(f"--codec-option takes NAME=VALUE, got {text!r}")
-            given[name.strip()] = value.strip()
-        if values.pop("progressive"):
-            given["progressive"] = "true"
-        return {**values, "codec_options": given}
+        own = {flag.name: values.pop(flag.name) for flag in codec_options.flags}
+        return {**values, **codec_options.build(own)}
 
     return Group(tuple(flags), build)
 

@@ -7,9 +7,11 @@ import typer
 from ..errors import OptionError, RoicodecError
 from ..studio.settings import StudioSettings as StudioSettingsDefaults
 from .app import THREADS_HELP, command, configure_threads, fail
+from .options import built, codec_options_group, with_options
 
 
 @command("serve")
+@with_options(codec_options=codec_options_group())
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the studio on this machine."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
@@ -21,6 +23,7 @@ def serve_command(
     threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
     max_connections: int = typer.Option(64, "--max-connections", help="Open connections at once; more are answered 503 (bounds the memory of uploads in flight)."),
     access_log: bool = typer.Option(False, "--access-log", metavar="", help="Print every HTTP request."),
+    codec_options=None,
 ) -> None:
     """Start the web studio: drop a photo, tune map, codec and target, compare with uniform, download."""
     try:
@@ -32,7 +35,10 @@ def serve_command(
     try:
         settings = StudioSettings(max_upload_bytes=int(max_upload_mb * 2**20), max_pixels=int(max_megapixels * 1e6),
                                   workers=workers, queue_limit=queue, keep_seconds=keep_minutes * 60,
-                                  capture_tempdir=True)
+                                  capture_tempdir=True, codec_options=built(codec_options)["codec_options"])
+        from ..codecs.registry import check_shared_options
+
+        check_shared_options(settings.codec_options)
         if not 0 <= port <= 65535:
             raise OptionError(f"port must be between 0 and 65535, got {port}")
         if max_connections < 1:

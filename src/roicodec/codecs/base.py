@@ -11,8 +11,10 @@ maps the scale onto it and says how in ``knob``.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import math
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ class CodecOption:
     default: bool | int | float | str
     help: str
     choices: tuple[str, ...] = ()
+    reads_file: bool = False  # the value names a file the encoder reads (never an output's path)
 
     def parse(self, value) -> bool | int | float | str:
         """``value`` (or its command-line text) as this option's kind, or OptionError."""
@@ -52,6 +55,8 @@ class CodecOption:
             raise OptionError(f"option {self.name} takes one of {', '.join(self.choices)}, got {value!r}")
         if kind is float and not math.isfinite(parsed):
             raise OptionError(f"option {self.name} takes a finite number, got {value!r}")
+        if self.reads_file and parsed and not Path(parsed).is_file():
+            raise InputError(f"{parsed}: file not found (option {self.name})")
         return parsed
 
 
@@ -100,6 +105,13 @@ class Codec:
     max_side: int | None = None
     """The longest side the format (or its encoder or standard decoder) takes, in pixels; None: no limit
     below the pixel limit."""
+    pillow_plugins: tuple[str, ...] | None = None
+    """The modules that let Pillow open the format (imported, or called, before a decode); None: those
+    in ``requires``; () when the codec's own module registers it."""
+
+    @property
+    def plugins(self) -> tuple[str, ...]:
+        return self.requires if self.pillow_plugins is None else self.pillow_plugins
 
     @property
     def strategies(self) -> tuple[str, ...]:
@@ -107,6 +119,12 @@ class Codec:
         from ..strategies import all_strategies
 
         return tuple(s.name for s in all_strategies() if s.applies(self))
+
+    def own_options(self, shared: dict) -> dict:
+        """Those of ``shared`` (one option list for several codecs: a bench grid, the studio) that
+        this codec declares."""
+        declared = {option.name for option in self.options}
+        return {name: value for name, value in shared.items() if name in declared}
 
     def check_options(self, given: dict | None) -> dict:
         """Every declared option, given values parsed (command-line text too), the rest at their
@@ -121,11 +139,14 @@ class Codec:
                 for name, option in declared.items()}
 
     def missing(self) -> str | None:
-        """None when this machine can encode the format, else a one-line reason with the fix."""
+        """None when this machine can encode the format, else a one-line reason with the fix. The
+        modules are found, not imported: listing the codecs loads no encoder (CompressAI loads torch)."""
         for module in self.requires:
             try:
-                importlib.import_module(module)
-            except ImportError:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):  # a parent package that fails, or a module set to None
+                found = False
+            if not found:
                 return f"{self.label} needs {module}: pip install {self.install or module}"
         return None
 
@@ -162,7 +183,7 @@ class Codec:
     def decode(self, data: bytes) -> np.ndarray:
         """The standard decoder (Pillow or its plugin) -> RGB uint8."""
         self.check_available()
-        for module in self.requires:
+        for module in self.plugins:
             _register_plugin(module)
         try:
             with Image.open(io.BytesIO(data)) as image:
@@ -181,7 +202,7 @@ def register_decoders(codecs) -> None:
     """Let Pillow open every format these codecs write (their plugins register on import or call)."""
     for codec in codecs:
         if codec.missing() is None:
-            for module in codec.requires:
+            for module in codec.plugins:
                 _register_plugin(module)
 
 

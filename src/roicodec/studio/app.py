@@ -156,7 +156,8 @@ def create_app(settings: StudioSettings) -> FastAPI:
             folder = stored.folder / "jobs" / job.id
             folder.mkdir(parents=True)
             try:
-                result = run_comparison(stored, request, folder, app.state.maps, job.step)
+                result = run_comparison(stored, request, folder, app.state.maps, job.step,
+                                        settings.codec_options)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise

@@ -110,9 +110,9 @@ class StudioRequest:
         return MapOptions(method=self.map_method, backbone=self.backbone, classes=self.classes.strip() or None,
                           suppress=self.suppress.strip() or None, **MAP_OVERRIDES.get(self.map_method, {}))
 
-    def compress_options(self) -> CompressOptions:
+    def compress_options(self, codec_options: dict | None = None) -> CompressOptions:
         """The page's codec, strategy and target as the API's options (the map comes separately: the
-        studio caches it per picture)."""
+        studio caches it per picture); ``codec_options``: the studio's, of which the codec takes its own."""
         if self.target == "quality":
             target = {"quality": self.value}
         elif self.target == "size":
@@ -120,7 +120,8 @@ class StudioRequest:
         else:
             target = {"target_bpp": self.value}
         return CompressOptions(codec=self.codec, strategy=None if self.strategy == "default" else self.strategy,
-                               map=self.map_options(), **target)
+                               map=self.map_options(), codec_options=get_codec(self.codec).own_options(codec_options or {}),
+                               **target)
 
 
 def studio_options(settings) -> dict:
@@ -202,8 +203,10 @@ class MapCache:
                 del self._maps[key]
 
 
-def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: MapCache, progress: Progress) -> dict:
-    """Make and measure the files of one request in ``folder``; the page's result as a dict."""
+def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: MapCache, progress: Progress,
+                   codec_options: dict | None = None) -> dict:
+    """Make and measure the files of one request in ``folder``; the page's result as a dict.
+    ``codec_options``: the studio's (StudioSettings.codec_options)."""
     loaded = upload.image()
     rgb = loaded.pixels
     codec = get_codec(request.codec)
@@ -225,12 +228,13 @@ def run_comparison(upload: Upload, request: StudioRequest, folder: Path, maps: M
     lap("map")
 
     progress(f"encoding {codec.label} ({request.target} {request.value:g})", 0.25)
-    result = compress(loaded, request.compress_options(), importance=importance)
+    options = request.compress_options(codec_options)
+    result = compress(loaded, options, importance=importance)
     (folder / "result.bin").write_bytes(result.data)
     lap("encode")
 
     progress("encoding the uniform file of the same size", 0.5)
-    uniform = same_size_uniform(rgb, result.size_bytes, codec)
+    uniform = same_size_uniform(rgb, result.size_bytes, codec, result.codec_options)
     if uniform is not None:
         (folder / "uniform.bin").write_bytes(uniform[0])
     # The other uniform encoders a user would pick instead (jpegli beside Pillow's JPEG): numbers only.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OptionError
@@ -34,6 +34,9 @@ class StudioSettings:
     #: Send the encoders' own temp files into the studio's folder too, so nothing is written
     #: elsewhere (process-wide: on for ``roicodec serve``, off for an app embedded in other code).
     capture_tempdir: bool = False
+    #: The codecs' own options, set by whoever runs the studio (the learned codec's weights, say);
+    #: each codec takes those it declares.
+    codec_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "max_pixels", "workers", "queue_limit", "max_uploads"):
