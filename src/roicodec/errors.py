@@ -15,3 +15,8 @@ class InputError(RoicodecError):
 
 class OptionError(RoicodecError):
     """An option's value is out of range or the options contradict each other."""
+
+
+class TargetTooSmall(OptionError):
+    """A target size below the smallest file the codec and strategy can make for this picture (a
+    bench records it as a row and goes on)."""

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import OptionError
+from .errors import OptionError, TargetTooSmall
 
 #: Stop once the output is within this fraction below the target ("equal size" in docs/DESIGN.md is 1 %).
 DEFAULT_TOLERANCE = 0.01
@@ -117,7 +117,7 @@ def fit_to_size(
         if lo is not None and hi is not None and hi - lo <= narrowest:
             break
         if lo is None and knob <= low:
-            raise OptionError(
+            raise TargetTooSmall(
                 f"target of {target_bytes} bytes is below the smallest output this method can make "
                 f"({len(tried[knob])} bytes); raise the target or lower the background quality"
             )
@@ -146,7 +146,7 @@ def fit_to_size(
         if knob == previous:
             break
     if lo is None:
-        raise OptionError(
+        raise TargetTooSmall(
             f"target of {target_bytes} bytes is below the smallest output this method can make "
             f"({min(len(d) for d in tried.values())} bytes); raise the target or lower the background quality"
         )

@@ -150,3 +150,41 @@ def test_default_method_runs_each_codecs_own_default_strategy(dataset, tmp_path)
     methods = set(tasks)
     assert methods == {("jpeg", "uniform"), ("jpeg", "jpegli-uniform"), ("jpeg", "native"), ("webp", "uniform"), ("webp", "native"),
                        ("jxl", "uniform"), ("jxl", "prefilter")}
+
+
+def test_a_point_jpegli_cannot_reach_is_a_row_not_a_crash(dataset, tmp_path):
+    folder, _ = dataset
+    result = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path), "--methods", "uniform",
+                                      "--bpp", "0.12,0.2,0.4", "--images", "leaves"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    assert any(r["method"] == "jpegli-uniform" and r["bytes"] is None for r in rows)
+
+
+def test_the_learned_codec_takes_its_weights_in_a_grid_of_several_codecs(dataset, tmp_path, tiny_learned_weights):
+    folder, _ = dataset
+    result = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path), "--codecs", "learned,webp",
+                                      "--methods", "uniform,native", "--points", "30,50,70", "--images", "parrot",
+                                      "--learned-weights", str(tiny_learned_weights)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    assert {(r["codec"], r["method"]) for r in rows} == {("learned", "uniform"), ("learned", "native"),
+                                                        ("webp", "uniform"), ("webp", "native")}
+    stray = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path / "x"), "--codecs", "webp",
+                                     "--learned-weights", str(tiny_learned_weights)])
+    assert stray.exit_code == 2 and "no codec here takes option weights" in stray.output
+
+
+def test_a_point_the_codec_itself_cannot_reach_is_recorded_and_the_bench_goes_on(dataset, tmp_path):
+    folder, _ = dataset
+    result = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path), "--methods", "uniform,native",
+                                      "--bpp", "0.01,0.5,1.0", "--images", "leaves", "--maps", "default"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    unreached = [r for r in rows if r["point"] == "0.01bpp"]
+    assert unreached and all(r["bytes"] is None for r in unreached)
+    assert all(r["bytes"] for r in rows if r["point"] != "0.01bpp" and r["method"] != "jpegli-uniform")
+    assert "cannot get this small" in (tmp_path / "summary.md").read_text()
+    again = CliRunner().invoke(app, ["bench", str(folder), "-o", str(tmp_path), "--methods", "uniform,native",
+                                     "--bpp", "0.01,0.5,1.0", "--images", "leaves", "--maps", "default"])
+    assert again.exit_code == 0, again.output  # resumed, the unreached point included

@@ -29,8 +29,9 @@ def test_the_plan_beats_the_same_models_uniform_in_the_subject_at_equal_size(sub
                                                                            target):
     rgb, boxes = subject
     options = {"weights": str(tiny_learned_weights)}
+    # A wide plan (80/30): the mechanism, not the measured default, is under test with this weak model.
     roi = roicodec.compress(rgb, codec="learned", target_size=target, importance=perfect_map(boxes, rgb.shape[:2]),
-                            codec_options=options)
+                            codec_options=options, roi_quality=80, bg_quality=30)
     uniform = roicodec.compress(rgb, codec="learned", strategy="uniform", target_size=roi.size_bytes,
                                 codec_options=options)
     assert roi.strategy == "native" and uniform.size_bytes <= roi.size_bytes <= target

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..codecs.registry import all_codecs, check_shared_options, get_codec
-from ..errors import OptionError
+from ..errors import OptionError, TargetTooSmall
 from ..evaluation import evaluate
 from ..imageio import IMAGE_SUFFIXES, LoadedImage, load_image
 from ..options import CompressOptions, MapOptions
@@ -214,10 +214,16 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
         return _anchor_row(context, codec, method, label, started)
     if method == "uniform":
         point = {"quality": value} if spec.points is not None else {"target_bpp": value}
-        result = compress(context.loaded, spec.options_for(codec, strategy="uniform", **point))
+        try:
+            result = compress(context.loaded, spec.options_for(codec, strategy="uniform", **point))
+        except TargetTooSmall:  # this codec cannot make a file this small: a row that says so, and on
+            context.anchors[(codec, label)] = None
+            return _unreached_row(context, codec, method, map_name, label, None, started)
         context.anchors[(codec, label)] = result.size_bytes
     else:
         target = context.anchors[(codec, label)]
+        if target is None:
+            return _unreached_row(context, codec, method, map_name, label, None, started)
         result = compress(context.loaded, spec.options_for(codec, strategy=method, target_size=target),
                           importance=context.importance(map_name))
     seconds = time.perf_counter() - started
@@ -231,6 +237,14 @@ def _compress_row(spec: BenchSpec, context: _ImageContext, codec: str, method: s
     }
 
 
+def _unreached_row(context: _ImageContext, codec: str, method: str, map_name: str, label: str,
+                   target: int | None, started: float) -> dict:
+    """A point this codec cannot reach (its uniform file cannot be that small): no figures."""
+    return {"image": context.path.stem, "codec": codec, "method": method, "map": map_name, "point": label,
+            "target_bytes": target, "encodes": None, "seconds": time.perf_counter() - started, "quality": None,
+            "size_matched": False, "bytes": None, "bpp": None}
+
+
 def _anchor_row(context: _ImageContext, codec: str, method: str, label: str, started: float) -> dict:
     """The same-size uniform file of another encoder (jpegli beside Pillow's JPEG); NaN figures and
     ``size_matched`` False when that encoder cannot make a file this small."""
@@ -238,12 +252,14 @@ def _anchor_row(context: _ImageContext, codec: str, method: str, label: str, sta
 
     rgb = context.loaded.pixels
     target = context.anchors[(codec, label)]
+    if target is None:
+        return _unreached_row(context, codec, method, "-", label, None, started)
     encoder = get_codec(SAME_SIZE_ANCHORS[method][1])
     made = same_size_uniform(rgb, target, encoder)
     row = {"image": context.path.stem, "codec": codec, "method": method, "map": "-", "point": label,
            "target_bytes": target, "encodes": None, "seconds": time.perf_counter() - started}
     if made is None:
-        return {**row, "quality": None, "size_matched": False, "bytes": None, "bpp": None}
+        return _unreached_row(context, codec, method, "-", label, target, started)
     data, quality = made
     figures = evaluate(rgb, encoder.decode(data), size_bytes=len(data), mask=context.mask, weights=context.weights)
     return {**row, "quality": float(quality), "size_matched": size_matched(len(data), target), **figures}
@@ -276,7 +292,7 @@ def run_grid(spec: BenchSpec, on_row: Callable[[dict, bool], None] | None = None
                     # The anchor of a resumed point: its size is in the journal.
                     if context is None or context.path != path:
                         context = _ImageContext(path, boxes, spec.options)
-                    context.anchors[(codec, label)] = int(row["bytes"])
+                    context.anchors[(codec, label)] = None if row["bytes"] is None else int(row["bytes"])
                 rows.append(row)
                 if on_row:
                     on_row(row, True)

@@ -149,7 +149,8 @@ def bd_table(results: list[dict]) -> str:
 
 def size_note(rows: list[dict]) -> str:
     """Which rows missed the equal-size band (then their comparison is not at equal size)."""
-    missed = [r for r in rows if r["method"] != "uniform" and not r.get("size_matched", True)]
+    missed = [r for r in rows if (r["method"] != "uniform" and not r.get("size_matched", True))
+              or r.get("bytes", 0) is None]
     if not missed:
         return "Every row is within 1 % below its uniform anchor's size.\n\n"
     names = ", ".join(f"{r['image']} {r['point']} {label(r)} "

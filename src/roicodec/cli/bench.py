@@ -68,7 +68,7 @@ def bench_command(
             def advance(row: dict, cached: bool) -> None:
                 nonlocal done
                 done += 1
-                state = "resumed" if cached else f"{row['bytes']:.0f} B"
+                state = "resumed" if cached else "cannot get this small" if row["bytes"] is None else f"{row['bytes']:.0f} B"
                 bar.update("bench", done, total, f"{row['image']} {row['point']} {row['method']}/{row['map']} {state}")
 
             rows, paths = run(spec, advance)
