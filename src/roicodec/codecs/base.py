@@ -14,9 +14,9 @@ import importlib
 import importlib.util
 import io
 import math
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
