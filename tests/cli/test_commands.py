@@ -19,13 +19,6 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture
-def photo(tmp_path, kodim23_small):
-    path = tmp_path / "photo.png"
-    Image.fromarray(kodim23_small).save(path)
-    return path
-
-
 def test_compress_writes_a_jpeg_that_fits_the_target(photo, tmp_path):
     out = tmp_path / "photo.jpg"
     result = run("compress", photo, "-o", out, "--target-size", "9KB")

@@ -17,13 +17,6 @@ def run(*args):
 
 
 @pytest.fixture
-def photo(tmp_path, kodim23_small):
-    path = tmp_path / "photo.png"
-    Image.fromarray(kodim23_small).save(path)
-    return path
-
-
-@pytest.fixture
 def learned_file(photo, tiny_learned_weights):
     out = photo.with_suffix(".rlc")
     result = run("compress", photo, "-o", out, "--codec", "learned", "--learned-weights", tiny_learned_weights,

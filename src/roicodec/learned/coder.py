@@ -148,18 +148,17 @@ def _model_for(file: container.LearnedFile, weights: str | None) -> LoadedModel:
     if file.architecture not in ARCHITECTURES:
         raise InputError(f"this file names a learned model roicodec does not know: {file.architecture!r}")
     if weights:
-        model = load(file.architecture, file.quality or 1, weights)
+        model = load(file.architecture, 0, weights)
     else:
+        # The weights this process loaded, then $ROICODEC_LEARNED_WEIGHTS, then the zoo quality the file names.
         model = loaded_with(file.fingerprint)
         if model is None and default_weights():
-            model = load(file.architecture, file.quality or 1, None)
-            if model.fingerprint != file.fingerprint and file.quality:
-                model = load_zoo(file.architecture, file.quality)
-        if model is None:
-            if not file.quality:
-                raise InputError(f"this file was made with {file.architecture} weights from a file "
-                                 f"(fingerprint {file.fingerprint.hex()}): pass those weights (--weights FILE)")
-            model = load_zoo(file.architecture, file.quality)
+            load(file.architecture, 0, None)
+            model = loaded_with(file.fingerprint)
+        if model is None and not file.quality:
+            raise InputError(f"this file was made with {file.architecture} weights from a file "
+                             f"(fingerprint {file.fingerprint.hex()}): pass those weights (--weights FILE)")
+        model = model or load_zoo(file.architecture, file.quality)
     if model.architecture != file.architecture or model.fingerprint != file.fingerprint:
         raise InputError(f"this file was made by another model: {file.architecture} with weights "
                          f"{file.fingerprint.hex()}, not {model.architecture} with weights {model.fingerprint.hex()} "

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import host_resolves as _resolves  # a module name of its own: tests take the machine offline
 from ..errors import InputError, OptionError
 
 #: roicodec's names -> CompressAI's classes (in compressai.models).
@@ -207,11 +207,3 @@ def _build(architecture: str, state: dict, quality: int, source: str, descriptio
     network.update()  # the entropy coder's tables, when the weights do not carry them
     network.eval()
     return LoadedModel(architecture, quality, fingerprint(network.state_dict()), network, source, description)
-
-
-def _resolves(host: str) -> bool:
-    try:
-        socket.getaddrinfo(host, 443)
-        return True
-    except OSError:
-        return False

@@ -127,9 +127,7 @@ def train_codec(images: Sequence[np.ndarray], output: Path, options: CodecTrainO
         step += 1
         window.append((loss.item(), bpp.item(), mse.item()))
         if step % 50 == 0 or step == options.max_steps:
-            losses, bpps, mses = (float(np.mean(column)) for column in zip(*window))
-            record = {"step": step, "minutes": round((time.monotonic() - started) / 60, 2), "loss": losses,
-                      "bpp": bpps, "psnr": 10 * math.log10(1 / max(mses, 1e-12)), "aux": aux_loss.item()}
+            record = {**_summary(window, step, started), "aux": aux_loss.item()}
             history.append(record)
             window.clear()
             if progress:
@@ -138,13 +136,18 @@ def train_codec(images: Sequence[np.ndarray], output: Path, options: CodecTrainO
             _save(network, output, options, step, time.monotonic() - started, history)
             last_saved = time.monotonic()
     if window:
-        losses, bpps, mses = (float(np.mean(column)) for column in zip(*window))
-        history.append({"step": step, "minutes": round((time.monotonic() - started) / 60, 2), "loss": losses,
-                        "bpp": bpps, "psnr": 10 * math.log10(1 / max(mses, 1e-12))})
+        history.append(_summary(window, step, started))
     _save(network, output, options, step, time.monotonic() - started, history)
     final = history[-1] if history else {"loss": math.nan, "bpp": math.nan, "psnr": math.nan}
     return CodecTrainResult(step, (time.monotonic() - started) / 60, final["loss"], final["bpp"], final["psnr"],
                             output, history)
+
+
+def _summary(window: list[tuple[float, float, float]], step: int, started: float) -> dict:
+    """The mean loss, bpp and PSNR of the steps since the last record."""
+    loss, bpp, mse = (float(np.mean(column)) for column in zip(*window))
+    return {"step": step, "minutes": round((time.monotonic() - started) / 60, 2), "loss": loss, "bpp": bpp,
+            "psnr": 10 * math.log10(1 / max(mse, 1e-12))}
 
 
 def _save(network, output: Path, options: CodecTrainOptions, steps: int, seconds: float, history: list) -> None:

@@ -15,7 +15,6 @@ import functools
 import io
 import os
 import re
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..cache import host_resolves as _resolves  # a module name of its own: tests take the machine offline
 from ..errors import InputError, OptionError
 
 # Re-exported: the names of the backbones belong with them for their users (saliency's public names).
@@ -139,12 +139,6 @@ def _load_embedded(name: str, target_layer: str | None) -> Backbone:
     return Backbone(name, network, layer, EMBEDDED_MEAN, EMBEDDED_STD, head=head, fc_layer=network.fc)
 
 
-def _resolves(host: str) -> bool:
-    try:
-        socket.getaddrinfo(host, 443)
-        return True
-    except OSError:
-        return False
 
 
 def _missing_weights(name: str, cause: BaseException) -> OptionError:
